@@ -1,0 +1,67 @@
+// MOR-RPC: the provider/consumer wire protocol of the Morpheus proxy-router, byte-compatible
+// with the Go implementation (see shared/specs/mor-rpc.md).
+export { MorRpcError, type MorRpcErrorCode } from "./errors";
+export { assertNativeSecp256k1, secp256k1Backend, createPrivateKey, publicKeyFromPrivate, type Secp256k1Backend } from "./secp";
+export { goJsonString, marshalGoValue, bytesToHex, hexToBytes, type BytesLike } from "./json";
+export { publicKeyToAddress } from "./signing";
+export { eciesEncrypt, eciesDecrypt, eciesEncryptToHex, eciesDecryptFromHex, type EciesEncryptOptions } from "./ecies";
+export {
+  encodeApproval,
+  decodeApproval,
+  signApproval,
+  recoverApprovalSigner,
+  encodeReport,
+  decodeReport,
+  signReport,
+  recoverReportSigner,
+  type Approval,
+  type SessionReport,
+} from "./approval";
+export {
+  signParams,
+  signResult,
+  verifyParams,
+  verifyResult,
+  verifyPong,
+  paramsCodec,
+  resultCodec,
+  rpcErrorCodec,
+  isMorRpcMethod,
+  infraError,
+  isUnsignedError,
+  signUpstreamError,
+  verifyErrorSignature,
+  sealPromptResult,
+  openPromptResult,
+  createSessionResult,
+  checkSessionResult,
+  newRequestId,
+  newPingNonce,
+  type MessageCodec,
+  type MorRpcCalls,
+  type MorRpcMethod,
+  type ParamsOf,
+  type ResultOf,
+  type Unsigned,
+  type PingParams,
+  type PongResult,
+  type SessionRequestParams,
+  type SessionResult,
+  type PromptParams,
+  type PromptResult,
+  type ReportParams,
+  type ReportResult,
+  type RpcErrorBody,
+} from "./messages";
+export {
+  encodeRequest,
+  encodeResult,
+  encodeError,
+  parseRequest,
+  parseResponse,
+  decodeParams,
+  decodeResult,
+  type RpcRequest,
+  type RpcResponse,
+} from "./envelope";
+export { JsonObjectStream, type JsonObjectStreamOptions } from "./stream-parser";
