@@ -1,6 +1,6 @@
 // The outer JSON objects on the TCP stream: RPCMessage (requests) and RpcResponse (responses).
 import { MorRpcError } from "./errors";
-import { goField, goJsonString, isJsonObject, parseJson, readGoString } from "./json";
+import { goField, jsonString, isJsonObject, parseJson, readGoString } from "./json";
 import {
   paramsCodec,
   resultCodec,
@@ -27,17 +27,17 @@ export interface RpcResponse {
 
 /** RPCMessage: {"id","method","params"}. `params` must already be signed. */
 export function encodeRequest<M extends MorRpcMethod>(method: M, id: string, params: ParamsOf<M>): string {
-  return `{"id":${goJsonString(id)},"method":${goJsonString(method)},"params":${paramsCodec(method).encode(params)}}`;
+  return `{"id":${jsonString(id)},"method":${jsonString(method)},"params":${paramsCodec(method).encode(params)}}`;
 }
 
 /** RpcResponse with a result: {"id","result"}. `result` must already be signed. */
 export function encodeResult<M extends MorRpcMethod>(method: M, id: string, result: ResultOf<M>): string {
-  return `{"id":${goJsonString(id)},"result":${resultCodec(method).encode(result)}}`;
+  return `{"id":${jsonString(id)},"result":${resultCodec(method).encode(result)}}`;
 }
 
 /** RpcResponse with an error: {"id","result":null,"error"}. */
 export function encodeError(id: string, error: RpcErrorBody): string {
-  return `{"id":${goJsonString(id)},"result":null,"error":${rpcErrorCodec.encode(error)}}`;
+  return `{"id":${jsonString(id)},"result":null,"error":${rpcErrorCodec.encode(error)}}`;
 }
 
 function readId(obj: Record<string, unknown>): string {

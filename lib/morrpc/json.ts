@@ -15,13 +15,20 @@ const GO_EXTRA_ESCAPE_MAP: Record<string, string> = {
 };
 
 /**
- * A JSON string literal exactly as Go's json.Marshal writes it. JSON.stringify already matches
- * Go ≥1.22 for quotes, backslashes and control characters; Go also escapes < > & U+2028 U+2029.
- * Lone surrogates become U+FFFD, which is what a Go peer holds after decoding them.
+ * A JSON string literal for the wire: standard JSON escaping, which Go decodes to the same
+ * string. Lone surrogates become U+FFFD, which is what a Go peer holds after decoding them.
+ */
+export function jsonString(value: string): string {
+  return JSON.stringify(value.replace(LONE_SURROGATE, "\uFFFD"));
+}
+
+/**
+ * A JSON string literal exactly as Go's json.Marshal writes it, for the bytes a signature
+ * covers. JSON.stringify already matches Go ≥1.22 for quotes, backslashes and control
+ * characters; Go also escapes < > & U+2028 U+2029.
  */
 export function goJsonString(value: string): string {
-  const quoted = JSON.stringify(value.replace(LONE_SURROGATE, "\uFFFD"));
-  return quoted.replace(GO_EXTRA_ESCAPES, (ch) => GO_EXTRA_ESCAPE_MAP[ch]);
+  return jsonString(value).replace(GO_EXTRA_ESCAPES, (ch) => GO_EXTRA_ESCAPE_MAP[ch]);
 }
 
 function goJsonNumber(value: number): string {
@@ -103,7 +110,7 @@ export function readGoHexString(value: unknown, field: string): Hex {
 
 /** lib.HexString as Go writes it: "0x" + lowercase hex, "0x" when empty. */
 export function writeGoHexString(value: Hex): string {
-  return `"${readGoHexString(value, "hex")}"`;
+  return value === "0x" || value === "" ? '"0x"' : `"${readGoHexString(value, "hex")}"`;
 }
 
 function readFixedHex(value: unknown, field: string, bytes: number, what: string): `0x${string}` {

@@ -10,6 +10,7 @@ import {
   goField,
   goJsonString,
   isJsonObject,
+  jsonString,
   readGoAddress,
   readGoBigInt,
   readGoHash,
@@ -128,9 +129,12 @@ interface FieldSpec<T> {
 /** Reads and writes one message body exactly as Go's json.Marshal / json.Unmarshal do. */
 export interface MessageCodec<T> {
   readonly name: string;
-  /** json.Marshal of the struct: the wire form. */
+  /**
+   * The wire form: Go's field order and value encodings, but standard JSON string escaping
+   * (Go escapes < > & as \u003c…; both decode to the same value, and no one hashes wire bytes).
+   */
   encode(message: T): string;
-  /** json.Marshal with the signature emptied: the bytes the signature covers. */
+  /** Go's json.Marshal with the signature emptied, byte for byte: what the signature covers. */
   signedBytes(message: T): string;
   /** json.Unmarshal plus the `required` checks; values come back in Go's canonical form. */
   decode(value: unknown): T;
@@ -158,7 +162,8 @@ function isZero(kind: FieldKind, value: unknown): boolean {
   }
 }
 
-function writeValue(kind: FieldKind, value: unknown): string {
+/** `str` is jsonString on the wire and goJsonString for signed bytes (see encode/signedBytes). */
+function writeValue(kind: FieldKind, value: unknown, str: (s: string) => string): string {
   switch (kind) {
     case "hex":
       return writeGoHexString((value ?? "0x") as Hex);
@@ -172,7 +177,7 @@ function writeValue(kind: FieldKind, value: unknown): string {
       return writeGoInt((value ?? 0) as number);
     case "string":
     case "hexText":
-      return goJsonString((value ?? "") as string);
+      return str((value ?? "") as string);
   }
 }
 
@@ -201,13 +206,14 @@ function readValue(kind: FieldKind, raw: unknown, field: string): unknown {
 }
 
 function defineMessage<T>(name: string, fields: readonly FieldSpec<T>[]): MessageCodec<T> {
-  const marshal = (message: T, emptySignature: boolean): string => {
+  const marshal = (message: T, forSigning: boolean): string => {
     const values = message as Record<string, unknown>;
+    const str = forSigning ? goJsonString : jsonString;
     const parts: string[] = [];
     for (const f of fields) {
-      const value = emptySignature && f.prop === "signature" ? undefined : values[f.prop];
+      const value = forSigning && f.prop === "signature" ? undefined : values[f.prop];
       if (f.omitEmpty && isZero(f.kind, value)) continue;
-      parts.push(`"${f.json}":${writeValue(f.kind, value)}`);
+      parts.push(`"${f.json}":${writeValue(f.kind, value, str)}`);
     }
     return `{${parts.join(",")}}`;
   };
@@ -291,10 +297,10 @@ export const reportResultCodec = defineMessage<ReportResult>("session.report res
 
 // RpcError nests RPCErrorData, whose signature has no omitempty.
 export const rpcErrorCodec: MessageCodec<RpcErrorBody> = (() => {
-  const marshal = (e: RpcErrorBody, emptySignature: boolean): string =>
-    `{"message":${goJsonString(e.message)},"code":${writeGoInt(e.code)},"data":{"timestamp":${writeGoInt(
+  const marshal = (e: RpcErrorBody, forSigning: boolean): string =>
+    `{"message":${(forSigning ? goJsonString : jsonString)(e.message)},"code":${writeGoInt(e.code)},"data":{"timestamp":${writeGoInt(
       e.data.timestamp,
-    )},"signature":${writeGoHexString(emptySignature ? "0x" : e.data.signature)}}}`;
+    )},"signature":${writeGoHexString(forSigning ? "0x" : e.data.signature)}}}`;
   return {
     name: "error",
     encode: (e) => marshal(e, false),
