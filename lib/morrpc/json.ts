@@ -110,7 +110,7 @@ export function readGoHexString(value: unknown, field: string): Hex {
 
 /** lib.HexString as Go writes it: "0x" + lowercase hex, "0x" when empty. */
 export function writeGoHexString(value: Hex): string {
-  return value === "0x" || value === "" ? '"0x"' : `"${readGoHexString(value, "hex")}"`;
+  return value === "0x" ? '"0x"' : `"${readGoHexString(value, "hex")}"`;
 }
 
 function readFixedHex(value: unknown, field: string, bytes: number, what: string): `0x${string}` {
