@@ -293,7 +293,7 @@ const inProcessLocks = new Map<string, Promise<void>>();
 /**
  * Real PostgreSQL: a session advisory lock on a dedicated connection (released if we crash).
  * PGlite: all socket clients share ONE backend session, so advisory locks do not exclude; a
- * row in `_prisma_migrations_lock` does, taken over when its holder process is gone.
+ * row in the temp table `migration_lock` does, taken over when its holder process is gone.
  * Same-process callers also queue in memory so each waits without polling.
  */
 async function acquireMigrationLock(databaseUrl: string, timeoutMs: number): Promise<() => Promise<void>> {
@@ -343,25 +343,27 @@ async function lockWithAdvisoryLock(client: pg.Client, deadline: number): Promis
 async function lockWithRow(client: pg.Client, deadline: number): Promise<() => Promise<void>> {
   const token = randomUUID();
   const host = os.hostname();
+  // A temp table: invisible to the schema engine (a table in "public" would make a fresh database
+  // "not empty" to it), yet shared by every client because they all share PGlite's one session.
   await client.query(
-    `CREATE TABLE IF NOT EXISTS "_prisma_migrations_lock" (id INT PRIMARY KEY, token TEXT NOT NULL, host TEXT NOT NULL, pid INT NOT NULL, acquired_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+    `CREATE TEMP TABLE IF NOT EXISTS migration_lock (id INT PRIMARY KEY, token TEXT NOT NULL, host TEXT NOT NULL, pid INT NOT NULL, acquired_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
   );
   for (;;) {
     const inserted = await client.query(
-      `INSERT INTO "_prisma_migrations_lock" (id, token, host, pid) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      `INSERT INTO pg_temp.migration_lock (id, token, host, pid) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id`,
       [token, host, process.pid],
     );
     if (inserted.rowCount === 1) {
-      return async () => void (await client.query(`DELETE FROM "_prisma_migrations_lock" WHERE token = $1`, [token]));
+      return async () => void (await client.query(`DELETE FROM pg_temp.migration_lock WHERE token = $1`, [token]));
     }
-    const { rows } = await client.query<{ token: string; host: string; pid: number }>(`SELECT token, host, pid FROM "_prisma_migrations_lock" WHERE id = 1`);
+    const { rows } = await client.query<{ token: string; host: string; pid: number }>(`SELECT token, host, pid FROM pg_temp.migration_lock WHERE id = 1`);
     const holder = rows[0];
     if (holder && holder.host === host && !isAlive(holder.pid)) {
-      await client.query(`DELETE FROM "_prisma_migrations_lock" WHERE token = $1`, [holder.token]);
+      await client.query(`DELETE FROM pg_temp.migration_lock WHERE token = $1`, [holder.token]);
       continue;
     }
     if (Date.now() > deadline) {
-      throw new MigrationError(`timed out waiting for process ${holder?.pid} on ${holder?.host} to finish migrating (lock row in _prisma_migrations_lock)`);
+      throw new MigrationError(`timed out waiting for process ${holder?.pid} on ${holder?.host} to finish migrating (lock row in pg_temp.migration_lock)`);
     }
     await sleep(200);
   }
