@@ -189,6 +189,8 @@ async function withEngine<T>(target: EngineTarget, run: (engine: SchemaEngine) =
   const connectTo = async (connectionString: string): Promise<SqlDriverAdapter> => {
     const seen: CharColumns = { last: [] };
     const pool = new pg.Pool({ connectionString, max: 1, Client: charAwareClient(seen) });
+    // An idle connection dropped by the server must not crash the process; the next query reports it.
+    pool.on("error", () => {});
     pools.push(pool);
     const adapter = relabelCharColumns(await new PrismaPg(pool).connect(), seen);
     const startTransaction = adapter.startTransaction.bind(adapter);
