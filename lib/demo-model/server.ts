@@ -1,0 +1,289 @@
+// A demo model server: a tiny OpenAI-compatible HTTP API (chat completions, embeddings, model
+// list) that answers deterministically. It stands in for a real LLM behind the local demo
+// provider (`npm start`) and in tests; nothing it says comes from a language model.
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import {
+  countDemoTokens,
+  countPromptTokens,
+  DEMO_MODEL_NAME,
+  demoEmbedding,
+  demoReply,
+  demoTokens,
+  embeddingToBase64,
+} from "./reply";
+
+export interface DemoModelOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 = any free port. */
+  port: number;
+  /** Listed by /v1/models and echoed when a request names no model. Default "morpheus-demo-chat". */
+  modelName?: string;
+  /** Delay before each streamed chunk, to look like a model that takes its time. Default 0. */
+  tokenDelayMs?: number;
+  /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+}
+
+export interface DemoModel {
+  /** The OpenAI base URL, e.g. http://127.0.0.1:8000/v1 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_EMBEDDING_DIMENSIONS = 64;
+
+// --- request schemas (unknown fields such as tools, tool_choice or temperature pass through) ---
+
+const chatRequestSchema = z.looseObject({
+  model: z.string().nullish(),
+  messages: z.array(z.looseObject({ role: z.string(), content: z.unknown() })).min(1),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  max_tokens: z.int().positive().nullish(),
+  max_completion_tokens: z.int().positive().nullish(),
+  response_format: z.looseObject({ type: z.string() }).nullish(),
+});
+
+const embeddingsRequestSchema = z.looseObject({
+  model: z.string().nullish(),
+  input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(2048)], {
+    error: "expected a non-empty string or array of strings (the demo model takes no token arrays)",
+  }),
+  encoding_format: z.enum(["float", "base64"]).nullish(),
+  dimensions: z.int().min(1).max(4096).nullish(),
+});
+
+type ChatRequest = z.infer<typeof chatRequestSchema>;
+
+// --- errors in OpenAI's shape ------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string = "invalid_request_error",
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, error: ApiError): void {
+  sendJson(res, error.status, { error: { message: error.message, type: error.type, param: error.param, code: error.code } });
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const param = issue.path.join(".") || null;
+  throw new ApiError(400, param ? `Invalid '${param}': ${issue.message}` : issue.message, "invalid_request_error", param);
+}
+
+async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ApiError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`, "invalid_request_error", null, "request_too_large");
+    parts.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(parts).toString("utf8")) as unknown;
+  } catch {
+    throw new ApiError(400, "We could not parse the JSON body of your request. (The demo model expects a JSON object.)");
+  }
+}
+
+// --- chat completions -----------------------------------------------------------------------------
+
+interface Completion {
+  id: string;
+  created: number;
+  model: string;
+  /** The reply cut into demo tokens; joined they are the content. */
+  tokens: string[];
+  finishReason: "stop" | "length";
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+function complete(request: ChatRequest, defaultModel: string): Completion {
+  const messages = request.messages.map((m) => ({ role: m.role, content: m.content }));
+  const json = request.response_format?.type === "json_object" || request.response_format?.type === "json_schema";
+  const all = demoTokens(demoReply(messages, { json }));
+  const limit = request.max_completion_tokens ?? request.max_tokens ?? Infinity;
+  const tokens = all.slice(0, limit);
+  const promptTokens = countPromptTokens(messages);
+  return {
+    // Deterministic too: the same request gets the same id.
+    id: `chatcmpl-demo-${createHash("sha256").update(JSON.stringify(request)).digest("hex").slice(0, 24)}`,
+    created: Math.floor(Date.now() / 1000),
+    model: request.model ?? defaultModel,
+    tokens,
+    finishReason: tokens.length < all.length ? "length" : "stop",
+    usage: { prompt_tokens: promptTokens, completion_tokens: tokens.length, total_tokens: promptTokens + tokens.length },
+  };
+}
+
+function completionObject(c: Completion) {
+  return {
+    id: c.id,
+    object: "chat.completion",
+    created: c.created,
+    model: c.model,
+    choices: [{ index: 0, message: { role: "assistant", content: c.tokens.join(""), refusal: null }, logprobs: null, finish_reason: c.finishReason }],
+    usage: c.usage,
+    system_fingerprint: "demo",
+  };
+}
+
+/** The chat.completion.chunk objects of a streamed reply, in order. */
+function completionChunks(c: Completion, includeUsage: boolean): object[] {
+  const chunk = (delta: object, finishReason: string | null) => ({
+    id: c.id,
+    object: "chat.completion.chunk",
+    created: c.created,
+    model: c.model,
+    system_fingerprint: "demo",
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...(includeUsage ? { usage: null } : {}),
+  });
+  const chunks: object[] = [chunk({ role: "assistant", content: "", refusal: null }, null)];
+  for (const token of c.tokens) chunks.push(chunk({ content: token }, null));
+  chunks.push(chunk({}, c.finishReason));
+  if (includeUsage) {
+    chunks.push({ id: c.id, object: "chat.completion.chunk", created: c.created, model: c.model, system_fingerprint: "demo", choices: [], usage: c.usage });
+  }
+  return chunks;
+}
+
+async function streamCompletion(res: http.ServerResponse, c: Completion, includeUsage: boolean, tokenDelayMs: number): Promise<void> {
+  // A client that goes away stops the stream.
+  const gone = new AbortController();
+  res.once("close", () => gone.abort());
+  // Exactly text/event-stream: the Go proxy-router recognises SSE by this content type.
+  res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" });
+  res.flushHeaders();
+  const events = [...completionChunks(c, includeUsage).map((chunk) => JSON.stringify(chunk)), "[DONE]"];
+  try {
+    for (const data of events) {
+      if (tokenDelayMs > 0) await sleep(tokenDelayMs, undefined, { signal: gone.signal });
+      if (gone.signal.aborted) return;
+      if (!res.write(`data: ${data}\n\n`)) await once(res, "drain", { signal: gone.signal });
+    }
+    res.end();
+  } catch (error) {
+    if (!gone.signal.aborted) throw error;
+  }
+}
+
+// --- the server ---------------------------------------------------------------------------------
+
+function baseUrl(address: AddressInfo): string {
+  const host =
+    address.address === "0.0.0.0" ? "127.0.0.1" : address.address === "::" ? "[::1]" : address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}/v1`;
+}
+
+/** Starts the demo model; resolves once it listens. */
+export async function startDemoModel(options: DemoModelOptions): Promise<DemoModel> {
+  const modelName = options.modelName ?? DEMO_MODEL_NAME;
+  const tokenDelayMs = options.tokenDelayMs ?? 0;
+
+  const routes: Record<string, Partial<Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>>>> = {
+    // POST /v1/chat/completions: a deterministic reply, whole or streamed as SSE.
+    "/v1/chat/completions": {
+      POST: async (req, res) => {
+        const request = parseBody(chatRequestSchema, await readJsonBody(req));
+        const completion = complete(request, modelName);
+        if (request.stream) await streamCompletion(res, completion, request.stream_options?.include_usage === true, tokenDelayMs);
+        else sendJson(res, 200, completionObject(completion));
+      },
+    },
+    // POST /v1/embeddings: deterministic unit vectors derived from SHA-256 of each input.
+    "/v1/embeddings": {
+      POST: async (req, res) => {
+        const request = parseBody(embeddingsRequestSchema, await readJsonBody(req));
+        const inputs = typeof request.input === "string" ? [request.input] : request.input;
+        const dimensions = request.dimensions ?? DEFAULT_EMBEDDING_DIMENSIONS;
+        const tokens = inputs.reduce((sum, text) => sum + countDemoTokens(text), 0);
+        sendJson(res, 200, {
+          object: "list",
+          data: inputs.map((text, index) => {
+            const vector = demoEmbedding(text, dimensions);
+            return { object: "embedding", index, embedding: request.encoding_format === "base64" ? embeddingToBase64(vector) : vector };
+          }),
+          model: request.model ?? modelName,
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        });
+      },
+    },
+    // GET /v1/models: the one model this server pretends to be.
+    "/v1/models": {
+      GET: async (_req, res) => {
+        sendJson(res, 200, { object: "list", data: [{ id: modelName, object: "model", created: 0, owned_by: "morpheus-demo" }] });
+      },
+    },
+  };
+
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? "GET";
+    const path = new URL(req.url ?? "/", "http://demo.invalid").pathname.replace(/(.)\/+$/, "$1");
+    const handle = async () => {
+      if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+        throw new ApiError(401, "Incorrect API key provided to the demo model.", "invalid_request_error", null, "invalid_api_key");
+      }
+      const route = routes[path];
+      if (!route) throw new ApiError(404, `Invalid URL (${method} ${path})`, "invalid_request_error", null, "unknown_url");
+      const handler = route[method];
+      if (!handler) {
+        res.setHeader("Allow", Object.keys(route).join(", "));
+        throw new ApiError(405, `Method ${method} not allowed on ${path}`, "invalid_request_error", null, "method_not_allowed");
+      }
+      await handler(req, res);
+    };
+    handle().catch((error: unknown) => {
+      const apiError = error instanceof ApiError ? error : new ApiError(500, `demo model failed: ${(error as Error).message}`, "server_error");
+      if (!(error instanceof ApiError)) console.error("[demo-model]", error);
+      if (res.headersSent) res.destroy();
+      else sendError(res, apiError);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: baseUrl(address),
+    port: address.port,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections(); // idle keep-alive sockets and unfinished streams
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,463 @@
+import net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Hash } from "viem";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  bytesToHex,
+  createPrivateKey,
+  createSessionResult,
+  decodeParams,
+  decodeResult,
+  encodeError,
+  encodeRequest,
+  encodeResult,
+  infraError,
+  MorRpcError,
+  newPingNonce,
+  openPromptResult,
+  publicKeyFromPrivate,
+  publicKeyToAddress,
+  sealPromptResult,
+  sendRequest,
+  signParams,
+  signResult,
+  startMorRpcServer,
+  verifyPong,
+  verifyResult,
+  type MorRpcConnection,
+  type MorRpcServer,
+  type RpcRequest,
+  type RpcResponse,
+} from "./index";
+
+const userKey = createPrivateKey();
+const userPub = bytesToHex(publicKeyFromPrivate(userKey));
+const user = publicKeyToAddress(userPub);
+const providerKey = createPrivateKey();
+const providerPub = bytesToHex(publicKeyFromPrivate(providerKey));
+const provider = publicKeyToAddress(providerPub);
+const bidId = `0x${"12".repeat(32)}` as Hash;
+const sessionId = `0x${"34".repeat(32)}` as Hash;
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function serve(
+  handle: (request: RpcRequest, connection: MorRpcConnection) => Promise<void>,
+  extra: { maxRequestBytes?: number; readTimeoutMs?: number; onError?: (error: unknown) => void } = {},
+): Promise<MorRpcServer & { endpoint: string }> {
+  const server = await startMorRpcServer({ host: "127.0.0.1", port: 0, handle, onError: () => {}, ...extra });
+  cleanups.push(() => server.close(100));
+  return Object.assign(server, { endpoint: `127.0.0.1:${server.port}` });
+}
+
+/** A bare TCP server for scripting misbehaving providers. */
+async function rawServer(onConnection: (socket: net.Socket) => void): Promise<string> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {}); // the client under test may reset the connection
+    onConnection(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+}
+
+/** A bare TCP client: writes `bytes`, returns everything received until the server closes. */
+function rawExchange(port: number, bytes: string | Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    const received: Buffer[] = [];
+    socket.on("connect", () => socket.write(bytes));
+    socket.on("data", (chunk) => received.push(chunk));
+    socket.on("error", () => {}); // a reset after the reply is fine here
+    socket.on("close", () => resolve(Buffer.concat(received).toString("utf8")));
+  });
+}
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function collect(responses: AsyncGenerator<RpcResponse>): Promise<RpcResponse[]> {
+  const out: RpcResponse[] = [];
+  for await (const response of responses) out.push(response);
+  return out;
+}
+
+function pingRequest(id = "0"): string {
+  return encodeRequest("network.ping", id, signParams("network.ping", { nonce: newPingNonce() }, userKey));
+}
+
+const pong = (id: string) => encodeResult("network.ping", id, signResult("network.ping", { nonce: "0x0102", version: "ts" }, providerKey));
+
+describe("MOR-RPC transport: round trips", () => {
+  it("carries every message kind through a real socket", async () => {
+    const server = await serve(async (request, connection) => {
+      switch (request.method) {
+        case "network.ping": {
+          const { nonce } = decodeParams("network.ping", request.params);
+          await connection.send(encodeResult("network.ping", request.id, signResult("network.ping", { nonce, version: "v5.0.0-ts" }, providerKey)));
+          return;
+        }
+        case "session.request": {
+          const params = decodeParams("session.request", request.params);
+          const result = createSessionResult({ bidId: params.bidId, chainId: 31337n, user: params.user, timestamp: BigInt(params.timestamp) }, providerKey);
+          await connection.send(encodeResult("session.request", request.id, result));
+          return;
+        }
+        case "session.prompt": {
+          decodeParams("session.prompt", request.params);
+          for (const chunk of ['{"choices":[{"delta":{"content":"hel"}}]}', '{"choices":[{"delta":{"content":"lo"}}]}', '"[DONE]"']) {
+            await connection.send(encodeResult("session.prompt", request.id, sealPromptResult(chunk, userPub, providerKey)));
+          }
+          return;
+        }
+        case "session.report": {
+          const result = signResult("session.report", { report: "0x1234", signedReport: "0x5678", timestamp: Date.now() }, providerKey);
+          await connection.send(encodeResult("session.report", request.id, result));
+          return;
+        }
+        default:
+          await connection.send(encodeError(request.id, infraError(`unknown method: unknown method: ${request.method}`)));
+      }
+    });
+
+    const nonce = newPingNonce();
+    const ping = encodeRequest("network.ping", "0", signParams("network.ping", { nonce }, userKey));
+    const [pongResponse, ...restPing] = await collect(sendRequest(server.endpoint, ping));
+    expect(restPing).toEqual([]);
+    expect(pongResponse.id).toBe("0");
+    const pongResult = decodeResult("network.ping", pongResponse.result);
+    expect(pongResult.nonce).toBe(nonce);
+    expect(verifyPong(pongResult, provider)).toBe(true);
+
+    const timestamp = Date.now();
+    const sessionReq = encodeRequest("session.request", "a1b2c3d4", signParams("session.request", { user, key: userPub, spend: 5n, timestamp, bidId }, userKey));
+    const [sessionResponse] = await collect(sendRequest(server.endpoint, sessionReq));
+    expect(sessionResponse.id).toBe("a1b2c3d4");
+    const sessionResult = decodeResult("session.request", sessionResponse.result);
+    expect(verifyResult("session.request", sessionResult, sessionResult.providerPubKey)).toBe(true);
+    expect(sessionResult.user).toBe(user.toLowerCase());
+
+    const prompt = encodeRequest(
+      "session.prompt",
+      "feedbeef",
+      signParams("session.prompt", { sessionId, prompt: '{"messages":[{"role":"user","content":"hi"}],"stream":true}', timestamp }, userKey),
+    );
+    const chunks = await collect(sendRequest(server.endpoint, prompt));
+    expect(chunks.map((c) => c.id)).toEqual(["feedbeef", "feedbeef", "feedbeef"]);
+    const plaintexts = chunks.map((c) => openPromptResult(decodeResult("session.prompt", c.result), providerPub, userKey));
+    expect(plaintexts).toEqual(['{"choices":[{"delta":{"content":"hel"}}]}', '{"choices":[{"delta":{"content":"lo"}}]}', '"[DONE]"']);
+
+    const report = encodeRequest("session.report", "r1", signParams("session.report", { sessionId, timestamp }, userKey));
+    const [reportResponse] = await collect(sendRequest(server.endpoint, report));
+    const reportResult = decodeResult("session.report", reportResponse.result);
+    expect(verifyResult("session.report", reportResult, providerPub)).toBe(true);
+    expect(reportResult.report).toBe("0x1234");
+
+    const unknown = '{"id":"u1","method":"session.close","params":{}}';
+    const [errorResponse] = await collect(sendRequest(server.endpoint, unknown));
+    expect(errorResponse).toMatchObject({ id: "u1", result: null, error: { message: "unknown method: unknown method: session.close", code: 400 } });
+    expect(errorResponse.error?.data.signature).toBe("0x00");
+  });
+
+  it("sends the request in one write with no newline and does not half-close", async () => {
+    const request = pingRequest("7");
+    let received = "";
+    let sawEnd = false;
+    const endpoint = await rawServer((socket) => {
+      socket.on("data", (chunk) => {
+        received += chunk.toString("utf8");
+        if (received.length >= request.length) setTimeout(() => socket.end(pong("7")), 50);
+      });
+      socket.on("end", () => (sawEnd = true));
+    });
+    const responses = await collect(sendRequest(endpoint, request));
+    expect(received).toBe(request);
+    expect(sawEnd).toBe(false); // no FIN from the client before the provider closed
+    expect(responses.map((r) => r.id)).toEqual(["7"]);
+  });
+
+  it("reassembles a streamed response split and merged across TCP writes", async () => {
+    const objects = Array.from({ length: 6 }, (_, i) =>
+      encodeResult("session.prompt", "s1", { ciphertext: `${"ab".repeat(20 + i)}`, signature: `0x${"11".repeat(65)}`, timestamp: i + 1 }),
+    );
+    const bytes = Buffer.from(`${objects[0]}\n${objects.slice(1).join("")}`, "utf8");
+    const cuts = [1, 17, objects[0].length + 1, objects[0].length + 5, bytes.length - 3, bytes.length];
+    const endpoint = await rawServer((socket) => {
+      socket.once("data", async () => {
+        let prev = 0;
+        for (const cut of cuts) {
+          socket.write(bytes.subarray(prev, cut));
+          prev = cut;
+          await sleep(5); // separate TCP segments (noDelay is on for the server socket)
+        }
+        socket.end();
+      });
+      socket.setNoDelay(true);
+    });
+    const responses = await collect(sendRequest(endpoint, pingRequest("s1")));
+    expect(responses.map((r) => decodeResult("session.prompt", r.result).timestamp)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe("MOR-RPC transport: client failures", () => {
+  it("a provider that dies in the middle of an object is an error, not a clean end", async () => {
+    const endpoint = await rawServer((socket) => {
+      socket.once("data", () => {
+        socket.write(pong("0"));
+        socket.end('{"id":"0","result":{"message":"abc');
+      });
+    });
+    const seen: RpcResponse[] = [];
+    const error = await (async () => {
+      for await (const response of sendRequest(endpoint, pingRequest())) seen.push(response);
+    })().catch((e: unknown) => e);
+    expect(seen).toHaveLength(1); // the complete object before the cut is still delivered
+    expect(error).toBeInstanceOf(MorRpcError);
+    expect(error).toMatchObject({ code: "connection_closed", message: expect.stringMatching(/middle of a response/) });
+  });
+
+  it("a provider that closes without replying is an error", async () => {
+    const endpoint = await rawServer((socket) => socket.once("data", () => socket.end()));
+    await expect(collect(sendRequest(endpoint, pingRequest()))).rejects.toMatchObject({
+      code: "connection_closed",
+      message: expect.stringMatching(/without a response/),
+    });
+  });
+
+  it("a provider that resets the connection is an error", async () => {
+    const endpoint = await rawServer((socket) => socket.once("data", () => socket.resetAndDestroy()));
+    await expect(collect(sendRequest(endpoint, pingRequest()))).rejects.toMatchObject({ code: "connection_closed" });
+  });
+
+  it("dialing a closed port fails with dial_failed", async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    await expect(collect(sendRequest(`127.0.0.1:${port}`, pingRequest()))).rejects.toMatchObject({ code: "dial_failed" });
+  });
+
+  it("refuses an endpoint that is not host:port", async () => {
+    await expect(collect(sendRequest("http://example.com", pingRequest()))).rejects.toMatchObject({ code: "dial_failed" });
+    await expect(collect(sendRequest("example.com", pingRequest()))).rejects.toMatchObject({ code: "dial_failed" });
+  });
+
+  it("times out waiting for the first byte", async () => {
+    const endpoint = await rawServer(() => {}); // accepts and never answers
+    const started = Date.now();
+    await expect(collect(sendRequest(endpoint, pingRequest(), { timeouts: { firstByteMs: 150 } }))).rejects.toMatchObject({
+      code: "timeout",
+      message: expect.stringMatching(/^first byte timeout/),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("times out when the provider stalls between chunks", async () => {
+    const endpoint = await rawServer((socket) => socket.once("data", () => socket.write(pong("0"))));
+    const seen: RpcResponse[] = [];
+    const error = await (async () => {
+      const responses = sendRequest(endpoint, pingRequest(), { timeouts: { firstByteMs: 5_000, idleMs: 150 } });
+      for await (const response of responses) seen.push(response);
+    })().catch((e: unknown) => e);
+    expect(seen).toHaveLength(1);
+    expect(error).toMatchObject({ code: "timeout", message: expect.stringMatching(/^idle timeout/) });
+  });
+
+  it("aborts through the signal, before and during the exchange", async () => {
+    const endpoint = await rawServer((socket) => socket.once("data", () => socket.write(pong("0"))));
+    const controller = new AbortController();
+    const responses = sendRequest(endpoint, pingRequest(), { signal: controller.signal });
+    const first = await responses.next();
+    expect(first.done).toBe(false);
+    setTimeout(() => controller.abort(), 20);
+    await expect(responses.next()).rejects.toMatchObject({ code: "aborted" });
+
+    await expect(collect(sendRequest(endpoint, pingRequest(), { signal: AbortSignal.abort() }))).rejects.toMatchObject({
+      code: "aborted",
+    });
+  });
+
+  it("refuses garbage and oversized responses", async () => {
+    const garbage = await rawServer((socket) => socket.once("data", () => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n")));
+    await expect(collect(sendRequest(garbage, pingRequest()))).rejects.toMatchObject({ code: "stream_violation" });
+    const badJson = await rawServer((socket) => socket.once("data", () => socket.end('{"id":"0",}')));
+    await expect(collect(sendRequest(badJson, pingRequest()))).rejects.toMatchObject({ code: "invalid_json" });
+    const huge = await rawServer((socket) => socket.once("data", () => socket.end(`{"id":"0","result":"${"x".repeat(4096)}"}`)));
+    await expect(collect(sendRequest(huge, pingRequest(), { maxObjectBytes: 1024 }))).rejects.toMatchObject({ code: "message_too_large" });
+  });
+
+  it("closes the connection when the consumer stops early, which aborts the provider's handler", async () => {
+    let handlerSignal: AbortSignal | undefined;
+    let sendFailure: unknown;
+    const handlerDone = deferred();
+    const server = await serve(async (request, connection) => {
+      handlerSignal = connection.signal;
+      try {
+        for (let i = 0; ; i++) {
+          await connection.send(encodeResult("session.prompt", request.id, { ciphertext: "00", signature: "0x01", timestamp: i + 1 }));
+          await sleep(5);
+        }
+      } catch (error) {
+        sendFailure = error;
+      } finally {
+        handlerDone.resolve();
+      }
+    });
+    for await (const response of sendRequest(server.endpoint, pingRequest("x"))) {
+      if (decodeResult("session.prompt", response.result).timestamp === 2) break;
+    }
+    await handlerDone.promise;
+    expect(handlerSignal?.aborted).toBe(true);
+    expect(sendFailure).toMatchObject({ code: "connection_closed" });
+  });
+});
+
+describe("MOR-RPC transport: server robustness", () => {
+  const badRequests: [string, string | Buffer][] = [
+    ["garbage bytes", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"],
+    ["invalid JSON", '{"id":"1","method":}'],
+    ["a numeric id", '{"id":1,"method":"network.ping","params":{}}'],
+    ["binary noise", Buffer.from([0xff, 0x00, 0x7b, 0x22])],
+  ];
+
+  it.each(badRequests)("answers %s with one infrastructure error, closes, and keeps serving", async (_name, bytes) => {
+    let handled = 0;
+    const server = await serve(async (request, connection) => {
+      handled++;
+      await connection.send(pong(request.id));
+    });
+    const reply = await rawExchange(server.port, bytes);
+    const parsed = JSON.parse(reply) as RpcResponse;
+    expect(parsed).toMatchObject({ id: "", result: null, error: { code: 400, data: { signature: "0x00" } } });
+    expect(parsed.error?.message).toMatch(/^failed to unmarshal request: /);
+    expect(handled).toBe(0);
+    expect((await collect(sendRequest(server.endpoint, pingRequest("ok")))).map((r) => r.id)).toEqual(["ok"]);
+  });
+
+  it("refuses an oversized request without buffering it all, and keeps serving", async () => {
+    const server = await serve(async (request, connection) => connection.send(pong(request.id)), { maxRequestBytes: 1024 });
+    const huge = `{"id":"1","method":"session.prompt","params":{"message":"${"x".repeat(64 * 1024)}"}}`;
+    const reply = await rawExchange(server.port, huge);
+    // The reply may be lost to a reset if the client is still writing; either way the socket closes.
+    if (reply) expect(JSON.parse(reply)).toMatchObject({ error: { message: expect.stringMatching(/exceeds 1024 bytes/) } });
+    expect((await collect(sendRequest(server.endpoint, pingRequest("ok")))).map((r) => r.id)).toEqual(["ok"]);
+  });
+
+  it("ignores bytes after the first object", async () => {
+    const server = await serve(async (request, connection) => connection.send(pong(request.id)));
+    const reply = await rawExchange(server.port, `${pingRequest("first")}${pingRequest("second")} trailing garbage`);
+    expect(JSON.parse(reply)).toMatchObject({ id: "first" });
+  });
+
+  it("survives clients that disconnect early or never finish a request", async () => {
+    const server = await serve(async (request, connection) => connection.send(pong(request.id)), { readTimeoutMs: 150 });
+    const early = net.connect({ host: "127.0.0.1", port: server.port });
+    await new Promise((resolve) => early.once("connect", resolve));
+    early.write('{"id":"1","meth');
+    early.destroy();
+
+    const slow = net.connect({ host: "127.0.0.1", port: server.port });
+    slow.write('{"id":"2"');
+    const closed = await new Promise<string>((resolve) => {
+      let data = "";
+      slow.on("data", (chunk) => (data += chunk.toString()));
+      slow.on("error", () => {});
+      slow.on("close", () => resolve(data));
+    });
+    expect(closed).toBe(""); // closed by the read timeout, no reply
+    expect((await collect(sendRequest(server.endpoint, pingRequest("ok")))).map((r) => r.id)).toEqual(["ok"]);
+  });
+
+  it("closes a client that trickles its request past the read deadline", async () => {
+    const server = await serve(async (request, connection) => connection.send(pong(request.id)), { readTimeoutMs: 200 });
+    const trickler = net.connect({ host: "127.0.0.1", port: server.port });
+    trickler.on("error", () => {});
+    const closed = new Promise((resolve) => trickler.on("close", resolve));
+    const drip = setInterval(() => trickler.write(" "), 40);
+    trickler.write('{"id":"t"');
+    await closed;
+    clearInterval(drip);
+    expect((await collect(sendRequest(server.endpoint, pingRequest("ok")))).map((r) => r.id)).toEqual(["ok"]);
+  });
+
+  it("turns a handler failure into an infrastructure error and reports it", async () => {
+    const errors: unknown[] = [];
+    const server = await serve(
+      async (request, connection) => {
+        if (request.id === "late") await connection.send(pong(request.id));
+        throw new Error("failed to prompt: upstream down");
+      },
+      { onError: (error) => errors.push(error) },
+    );
+    const [reply] = await collect(sendRequest(server.endpoint, pingRequest("early")));
+    expect(reply).toMatchObject({ id: "early", result: null, error: { message: "failed to prompt: upstream down", code: 400 } });
+    // After something was sent, a failure just closes the connection.
+    expect((await collect(sendRequest(server.endpoint, pingRequest("late")))).map((r) => r.id)).toEqual(["late"]);
+    expect(errors).toHaveLength(2);
+  });
+
+  it("a handler's send fails with connection_closed once the peer has gone", async () => {
+    const outcome = deferred<unknown>();
+    const server = await serve(async (_request, connection) => {
+      await new Promise((resolve) => connection.signal.addEventListener("abort", resolve));
+      outcome.resolve(await connection.send(pong("x")).catch((e: unknown) => e));
+    });
+    const client = net.connect({ host: "127.0.0.1", port: server.port });
+    client.on("error", () => {});
+    client.write(pingRequest());
+    await sleep(50);
+    client.destroy();
+    expect(await outcome.promise).toMatchObject({ code: "connection_closed" });
+  });
+});
+
+describe("MOR-RPC transport: server shutdown", () => {
+  it("close() waits for an in-flight handler, whose reply still arrives", async () => {
+    const started = deferred();
+    const server = await startMorRpcServer({
+      host: "127.0.0.1",
+      port: 0,
+      handle: async (request, connection) => {
+        started.resolve();
+        await sleep(200);
+        await connection.send(pong(request.id));
+      },
+    });
+    const responses = collect(sendRequest(`127.0.0.1:${server.port}`, pingRequest("slow")));
+    await started.promise;
+    await server.close(5_000);
+    expect((await responses).map((r) => r.id)).toEqual(["slow"]);
+    await expect(collect(sendRequest(`127.0.0.1:${server.port}`, pingRequest()))).rejects.toMatchObject({ code: "dial_failed" });
+  });
+
+  it("after the grace period, close() aborts hung handlers and drops their connections", async () => {
+    const started = deferred();
+    let handlerSignal: AbortSignal | undefined;
+    const server = await startMorRpcServer({
+      host: "127.0.0.1",
+      port: 0,
+      handle: async (_request, connection) => {
+        handlerSignal = connection.signal;
+        started.resolve();
+        await new Promise((resolve) => connection.signal.addEventListener("abort", resolve));
+      },
+    });
+    const responses = collect(sendRequest(`127.0.0.1:${server.port}`, pingRequest()));
+    await started.promise;
+    await server.close(100);
+    expect(handlerSignal?.aborted).toBe(true);
+    await expect(responses).rejects.toMatchObject({ code: "connection_closed" });
+  });
+});

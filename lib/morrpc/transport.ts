@@ -1,0 +1,398 @@
+// MOR-RPC over plain TCP (spec §1): one request per connection, no framing. The consumer writes
+// one JSON object and does not half-close; the provider writes back-to-back response objects
+// and then closes. Mirrors proxy-router proxy_sender.go (client) and tcphandlers/tcp.go (server).
+import net from "node:net";
+import { encodeError, parseRequest, parseResponse, type RpcRequest, type RpcResponse } from "./envelope";
+import { MorRpcError } from "./errors";
+import { infraError } from "./messages";
+import { JsonObjectStream } from "./stream-parser";
+
+export interface MorRpcTimeouts {
+  /** Until the TCP connection is established (Go: 3 s). */
+  dialMs: number;
+  /** From sending the request until the first response byte (Go: CNODE_PNODE_TIMEOUT, 90 s). */
+  firstByteMs: number;
+  /** The longest gap between response bytes after the first one. */
+  idleMs: number;
+}
+
+export const DEFAULT_MORRPC_TIMEOUTS: Readonly<MorRpcTimeouts> = { dialMs: 3_000, firstByteMs: 90_000, idleMs: 90_000 };
+
+/** Both Go peers set a 10 s TCP keep-alive period. */
+const KEEP_ALIVE_MS = 10_000;
+/** Responses parsed but not yet consumed before the client stops reading from the socket. */
+const MAX_QUEUED_RESPONSES = 64;
+/** After the server ends a connection, how long the peer gets to read the rest and close. */
+const CLOSE_LINGER_MS = 2_000;
+const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+const DEFAULT_READ_TIMEOUT_MS = 30_000;
+const DEFAULT_CLOSE_GRACE_MS = 10_000;
+
+// --- client ---------------------------------------------------------------------------------
+
+/** "host:port" or "[ipv6]:port", as providers register their endpoint on-chain. */
+function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const match = /^(?:\[([\w:.%]+)\]|([^\s:/[\]]+)):(\d{1,5})$/.exec(endpoint.trim());
+  const port = match ? Number(match[3]) : 0;
+  if (!match || port < 1 || port > 65535) {
+    throw new MorRpcError("dial_failed", `invalid provider endpoint ${JSON.stringify(endpoint)}: expected host:port`);
+  }
+  return { host: match[1] ?? match[2], port };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function abortedError(signal: AbortSignal): MorRpcError {
+  return new MorRpcError("aborted", "MOR-RPC request aborted", { cause: signal.reason });
+}
+
+type Phase = "dial" | "first byte" | "idle";
+
+function timeoutError(phase: Phase, endpoint: string, ms: number): MorRpcError {
+  const what = {
+    dial: `could not connect to ${endpoint}`,
+    "first byte": `${endpoint} sent no response`,
+    idle: `${endpoint} sent nothing more`,
+  }[phase];
+  return new MorRpcError("timeout", `${phase} timeout: ${what} within ${ms} ms`);
+}
+
+/**
+ * Client: one request per connection. Writes `request` (one encoded RPCMessage, e.g. from
+ * encodeRequest) with one write, no newline, does NOT half-close, then yields every RpcResponse
+ * object the provider writes back to back until the provider closes. Throws MorRpcError; an EOF
+ * counts as a normal end only after at least one complete object and never in the middle of one.
+ */
+export async function* sendRequest(
+  endpoint: string,
+  request: string,
+  options: { timeouts?: Partial<MorRpcTimeouts>; signal?: AbortSignal; maxObjectBytes?: number } = {},
+): AsyncGenerator<RpcResponse> {
+  const { signal } = options;
+  const timeouts = { ...DEFAULT_MORRPC_TIMEOUTS, ...options.timeouts };
+  if (signal?.aborted) throw abortedError(signal);
+  const { host, port } = parseEndpoint(endpoint);
+  const parser = new JsonObjectStream({ maxObjectBytes: options.maxObjectBytes });
+  const socket = net.connect({ host, port, keepAlive: true, keepAliveInitialDelay: KEEP_ALIVE_MS, noDelay: true });
+
+  const queue: RpcResponse[] = [];
+  let completeObjects = 0;
+  let outcome: { error?: MorRpcError } | undefined; // set once: {} = clean EOF
+  let wake: (() => void) | undefined;
+  let phase: Phase = "dial";
+  let timer: NodeJS.Timeout | undefined;
+  let paused = false;
+
+  const wakeUp = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const settle = (result: { error?: MorRpcError }) => {
+    if (outcome) return;
+    outcome = result;
+    clearTimeout(timer);
+    if (result.error) socket.destroy();
+    wakeUp();
+  };
+  const fail = (error: MorRpcError) => settle({ error });
+  const armTimer = () => {
+    clearTimeout(timer);
+    const ms = phase === "dial" ? timeouts.dialMs : phase === "first byte" ? timeouts.firstByteMs : timeouts.idleMs;
+    const timedOutPhase = phase;
+    timer = setTimeout(() => fail(timeoutError(timedOutPhase, endpoint, ms)), ms);
+  };
+  const onAbort = () => {
+    socket.destroy();
+    wakeUp();
+  };
+
+  signal?.addEventListener("abort", onAbort, { once: true });
+  armTimer();
+  socket.once("connect", () => {
+    phase = "first byte";
+    armTimer();
+    socket.write(request);
+  });
+  socket.on("data", (chunk: Buffer) => {
+    if (outcome) return;
+    if (phase === "idle") timer?.refresh();
+    else {
+      phase = "idle";
+      armTimer();
+    }
+    try {
+      for (const text of parser.push(chunk)) {
+        queue.push(parseResponse(text));
+        completeObjects++;
+      }
+    } catch (error) {
+      fail(error instanceof MorRpcError ? error : new MorRpcError("invalid_json", errorMessage(error), { cause: error }));
+      return;
+    }
+    if (queue.length >= MAX_QUEUED_RESPONSES && !paused) {
+      // The consumer is behind: stop reading, and stop the idle clock, which measures the provider.
+      paused = true;
+      socket.pause();
+      clearTimeout(timer);
+    }
+    wakeUp();
+  });
+  socket.on("end", () => {
+    if (parser.hasPartialObject) {
+      fail(new MorRpcError("connection_closed", `${endpoint} closed the connection in the middle of a response`));
+    } else if (completeObjects === 0) {
+      fail(new MorRpcError("connection_closed", `${endpoint} closed the connection without a response`));
+    } else {
+      settle({});
+    }
+  });
+  socket.on("error", (error) => {
+    fail(
+      phase === "dial"
+        ? new MorRpcError("dial_failed", `dial ${endpoint}: ${error.message}`, { cause: error })
+        : new MorRpcError("connection_closed", `connection to ${endpoint} failed: ${error.message}`, { cause: error }),
+    );
+  });
+  socket.on("close", () => fail(new MorRpcError("connection_closed", `connection to ${endpoint} closed`)));
+
+  try {
+    for (;;) {
+      if (signal?.aborted) throw abortedError(signal);
+      const next = queue.shift();
+      if (next) {
+        if (paused && queue.length === 0 && !outcome) {
+          paused = false;
+          armTimer();
+          socket.resume();
+        }
+        yield next;
+        continue;
+      }
+      if (outcome) {
+        if (outcome.error) throw outcome.error;
+        return;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+    socket.destroy();
+  }
+}
+
+// --- server ---------------------------------------------------------------------------------
+
+export interface MorRpcConnection {
+  readonly remoteAddress: string;
+  /**
+   * Writes one response object (already encoded with encodeResult / encodeError); resolves when
+   * flushed (respects backpressure); rejects with MorRpcError("connection_closed") if the peer is gone.
+   */
+  send(response: string): Promise<void>;
+  /** Aborted when the peer disconnects or the server shuts down, so a handler can stop upstream work. */
+  readonly signal: AbortSignal;
+}
+
+export interface MorRpcServer {
+  readonly port: number;
+  readonly host: string;
+  /** Stop accepting; wait for in-flight handlers up to graceMs (default 10 s), then destroy remaining sockets. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface MorRpcServerOptions {
+  /** Default 0.0.0.0, like the proxy-router's PROXY_ADDRESS. */
+  host?: string;
+  /** 0 = any free port. */
+  port: number;
+  /** Largest request accepted (default 8 MiB); a larger one gets an error reply. */
+  maxRequestBytes?: number;
+  /** A connection that has not sent a complete request this long after connecting is closed (default 30 s). */
+  readTimeoutMs?: number;
+  /**
+   * Called once per request. The socket is closed when the returned promise settles; if it
+   * rejects before anything was sent, the consumer gets an infrastructure error with its message.
+   */
+  handle: (request: RpcRequest, connection: MorRpcConnection) => Promise<void>;
+  /** Handler failures (including a send that failed because the consumer left) and server errors. Default: console.error. */
+  onError?: (error: unknown) => void;
+}
+
+interface ServedConnection {
+  socket: net.Socket;
+  phase: "reading" | "handling" | "closing";
+  controller: AbortController;
+}
+
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * The first complete object in `chunk`, if any. The chunk is fed up to each '}' so that the
+ * object is returned before any bytes after it are examined: Go never reads past the first
+ * value, so trailing bytes (even garbage) must not turn a good request into an error.
+ */
+function readFirstObject(parser: JsonObjectStream, chunk: Buffer): string | undefined {
+  for (let from = 0; from < chunk.length; ) {
+    const close = chunk.indexOf(CLOSE_BRACE, from);
+    const end = close === -1 ? chunk.length : close + 1;
+    const [first] = parser.push(chunk.subarray(from, end));
+    if (first !== undefined) return first;
+    from = end;
+  }
+  return undefined;
+}
+
+function formatAddress(address: string | undefined, port: number | undefined): string {
+  if (!address) return "unknown";
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Provider: accepts MOR-RPC connections, reads one request from each and hands it to `handle`. */
+export async function startMorRpcServer(options: MorRpcServerOptions): Promise<MorRpcServer> {
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+  const onError = options.onError ?? ((error: unknown) => console.error("[morrpc] server error:", error));
+  const reportError = (error: unknown) => {
+    try {
+      onError(error);
+    } catch (reporterError) {
+      // A failing error reporter must not take the server down; stderr is the last resort.
+      console.error("[morrpc] onError threw:", reporterError);
+    }
+  };
+
+  const connections = new Set<ServedConnection>();
+  let closing: Promise<void> | undefined;
+  let allClosed: (() => void) | undefined;
+
+  function serve(socket: net.Socket): void {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    const controller = new AbortController();
+    const conn: ServedConnection = { socket, phase: "reading", controller };
+    connections.add(conn);
+    const remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
+    const parser = new JsonObjectStream({ maxObjectBytes: maxRequestBytes });
+    let lastSocketError: Error | undefined;
+    let lingerTimer: NodeJS.Timeout | undefined;
+    // A deadline for the whole request, not an idle timer, so a trickling client cannot hold a socket either.
+    const readDeadline = setTimeout(() => socket.destroy(), readTimeoutMs);
+
+    const closeConnection = () => {
+      if (conn.phase === "closing") return;
+      conn.phase = "closing";
+      if (socket.destroyed) return;
+      socket.end();
+      lingerTimer = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
+      lingerTimer.unref();
+    };
+    const rejectRequest = (message: string, id = "") => {
+      clearTimeout(readDeadline);
+      if (socket.writable) socket.write(encodeError(id, infraError(message)));
+      closeConnection();
+    };
+
+    // Resets and broken pipes from a departed peer: 'close' follows and aborts the handler.
+    socket.on("error", (error) => (lastSocketError = error));
+    // The Go consumer never half-closes, so EOF from the peer means it is gone.
+    socket.on("end", () => {
+      if (conn.phase !== "closing") socket.destroy();
+    });
+    socket.on("close", () => {
+      clearTimeout(readDeadline);
+      clearTimeout(lingerTimer);
+      controller.abort(
+        new MorRpcError("connection_closed", `consumer ${remoteAddress} disconnected`, { cause: lastSocketError }),
+      );
+      connections.delete(conn);
+      if (connections.size === 0) allClosed?.();
+    });
+
+    socket.on("data", (chunk: Buffer) => {
+      if (conn.phase !== "reading") return; // bytes after the first object are ignored, as in Go
+      let request: RpcRequest;
+      try {
+        const text = readFirstObject(parser, chunk);
+        if (text === undefined) return;
+        request = parseRequest(text);
+      } catch (error) {
+        rejectRequest(`failed to unmarshal request: ${errorMessage(error)}`);
+        return;
+      }
+      conn.phase = "handling";
+      clearTimeout(readDeadline);
+      void handleRequest(request);
+    });
+
+    async function handleRequest(request: RpcRequest): Promise<void> {
+      let sentAny = false;
+      const connection: MorRpcConnection = {
+        remoteAddress,
+        signal: controller.signal,
+        send(response) {
+          if (conn.phase !== "handling" || !socket.writable) {
+            return Promise.reject(new MorRpcError("connection_closed", `consumer ${remoteAddress} is gone`));
+          }
+          sentAny = true;
+          return new Promise((resolve, reject) => {
+            socket.write(response, (error) =>
+              error
+                ? reject(new MorRpcError("connection_closed", `writing to ${remoteAddress} failed: ${error.message}`, { cause: error }))
+                : resolve(),
+            );
+          });
+        },
+      };
+      try {
+        await options.handle(request, connection);
+      } catch (error) {
+        reportError(error);
+        if (!sentAny) rejectRequest(errorMessage(error), request.id);
+      } finally {
+        closeConnection();
+      }
+    }
+  }
+
+  const server = net.createServer({ keepAlive: true, keepAliveInitialDelay: KEEP_ALIVE_MS, noDelay: true }, serve);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "0.0.0.0", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", reportError);
+  const address = server.address() as net.AddressInfo;
+
+  return {
+    port: address.port,
+    host: address.address,
+    close(graceMs = DEFAULT_CLOSE_GRACE_MS) {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const conn of connections) if (conn.phase === "reading") conn.socket.destroy();
+        if (connections.size > 0) {
+          let graceTimer: NodeJS.Timeout | undefined;
+          await new Promise<void>((resolve) => {
+            allClosed = resolve;
+            graceTimer = setTimeout(resolve, graceMs);
+          });
+          clearTimeout(graceTimer);
+        }
+        for (const conn of connections) {
+          conn.controller.abort(new MorRpcError("connection_closed", "the MOR-RPC server is shutting down"));
+          conn.socket.destroy();
+        }
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}
