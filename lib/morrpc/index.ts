@@ -65,3 +65,22 @@ export {
   type RpcResponse,
 } from "./envelope";
 export { JsonObjectStream, type JsonObjectStreamOptions } from "./stream-parser";
+export {
+  sendRequest,
+  startMorRpcServer,
+  DEFAULT_MORRPC_TIMEOUTS,
+  type MorRpcTimeouts,
+  type MorRpcConnection,
+  type MorRpcServer,
+  type MorRpcServerOptions,
+} from "./transport";
+export {
+  pingProvider,
+  requestSessionApproval,
+  promptProvider,
+  fetchSessionReport,
+  type ConsumerKey,
+  type ProviderCallOptions,
+  type SessionApproval,
+  type PromptReply,
+} from "./client";
