@@ -1,0 +1,330 @@
+// Typed writes to the Compute Node contracts. Each helper sends one transaction (after the MOR
+// approval it needs, if any), waits for the receipt and returns what the caller wants from it.
+// A revert surfaces as a ChainWriteError naming the contract's custom error, e.g.
+// "openSession reverted: SessionTooShort()". Works with any viem wallet client with an account:
+// the deploy script, the provider CLI, the consumer client and the gateway share these.
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  createWalletClient,
+  custom,
+  decodeErrorResult,
+  encodePacked,
+  erc20Abi,
+  keccak256,
+  parseEventLogs,
+  stringToHex,
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type Hash,
+  type Hex,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { computeNodeAbi, morTokenAbi } from "./contracts.generated";
+import type { Reader } from "./reads";
+
+/** Where the contracts are: the Compute Node (Diamond) and the MOR token. */
+export interface ChainContext extends Reader {
+  mor: Address;
+}
+
+/** A wallet client that signs as one account. */
+export type ChainWallet = WalletClient<Transport, Chain | undefined, Account>;
+
+export interface Written {
+  hash: Hash;
+  receipt: TransactionReceipt;
+}
+
+export class ChainWriteError extends Error {
+  constructor(
+    readonly functionName: string,
+    message: string,
+    /** The contract's custom error, e.g. "SessionTooShort", when the revert could be decoded. */
+    readonly errorName?: string,
+    readonly errorArgs?: readonly unknown[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ChainWriteError";
+  }
+}
+
+/** A wallet client for `account` that sends through the context's public client. */
+export function walletFor(ctx: Pick<ChainContext, "client">, account: Account): ChainWallet {
+  return createWalletClient({ account, chain: ctx.client.chain, transport: custom(ctx.client) });
+}
+
+// Errors a write to the Compute Node can surface: its own, and the MOR token's (insufficient
+// allowance or balance bubble up through the Diamond's transferFrom).
+const knownErrors: Abi = [...computeNodeAbi, ...morTokenAbi].filter((item) => item.type === "error");
+
+function formatArgs(args: readonly unknown[] | undefined): string {
+  return (args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : String(a))).join(", ");
+}
+
+function toWriteError(functionName: string, error: unknown): ChainWriteError {
+  if (!(error instanceof BaseError)) return new ChainWriteError(functionName, `${functionName} failed: ${String(error)}`, undefined, undefined, { cause: error });
+  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (revert instanceof ContractFunctionRevertedError) {
+    let decoded = revert.data;
+    if (!decoded && revert.raw) {
+      try {
+        decoded = decodeErrorResult({ abi: knownErrors, data: revert.raw });
+      } catch {
+        decoded = undefined; // unknown selector: fall back to viem's message below
+      }
+    }
+    if (decoded && decoded.errorName !== "Error" && decoded.errorName !== "Panic") {
+      return new ChainWriteError(functionName, `${functionName} reverted: ${decoded.errorName}(${formatArgs(decoded.args)})`, decoded.errorName, decoded.args, { cause: error });
+    }
+    if (revert.reason) return new ChainWriteError(functionName, `${functionName} reverted: ${revert.reason}`, undefined, undefined, { cause: error });
+  }
+  return new ChainWriteError(functionName, `${functionName} failed: ${error.shortMessage}`, undefined, undefined, { cause: error });
+}
+
+/** Sends (viem estimates gas first, which is where a revert shows up) and waits for success. */
+async function send(ctx: Reader, functionName: string, submit: () => Promise<Hash>): Promise<Written> {
+  let hash: Hash;
+  try {
+    hash = await submit();
+  } catch (error) {
+    throw toWriteError(functionName, error);
+  }
+  const receipt = await ctx.client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new ChainWriteError(functionName, `${functionName} reverted on-chain (transaction ${hash})`);
+  return { hash, receipt };
+}
+
+function diamondLogs(ctx: Reader, receipt: TransactionReceipt) {
+  return parseEventLogs({ abi: computeNodeAbi, logs: receipt.logs.filter((l) => l.address.toLowerCase() === ctx.diamond.toLowerCase()) });
+}
+
+type Mutating = "nonpayable" | "payable";
+
+/**
+ * Any state-changing Compute Node function by name, with the same receipt wait and error decoding
+ * as the helpers below — for owner settings and the functions that need no MOR approval.
+ */
+export async function writeComputeNode<const F extends ContractFunctionName<typeof computeNodeAbi, Mutating>>(
+  ctx: Reader,
+  wallet: ChainWallet,
+  functionName: F,
+  args: ContractFunctionArgs<typeof computeNodeAbi, Mutating, F>,
+): Promise<Written> {
+  return send(ctx, functionName, () =>
+    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName, args, account: wallet.account, chain: wallet.chain } as Parameters<ChainWallet["writeContract"]>[0]),
+  );
+}
+
+// --- ids ---------------------------------------------------------------------------------------
+
+/** A deterministic base model id for a model name (the Go tools use random ones; any bytes32 works). */
+export function baseModelIdFor(name: string): Hex {
+  return keccak256(stringToHex(name));
+}
+
+/** modelId = keccak256(abi.encodePacked(owner, baseModelId)), as the contract computes it. */
+export function modelIdOf(owner: Address, baseModelId: Hex): Hex {
+  return keccak256(encodePacked(["address", "bytes32"], [owner, baseModelId]));
+}
+
+/** bidId = keccak256(abi.encodePacked(provider, modelId, nonce)). */
+export function bidIdOf(provider: Address, modelId: Hex, nonce: bigint): Hex {
+  return keccak256(encodePacked(["address", "bytes32", "uint256"], [provider, modelId, nonce]));
+}
+
+// --- MOR allowance -----------------------------------------------------------------------------
+
+/**
+ * Makes sure the Compute Node may pull `amount` MOR from the wallet's account: approves exactly
+ * `amount` when the current allowance is lower (plain ERC-20 approve, so any MOR deployment works).
+ * Returns the approval's hash, or undefined if the allowance already sufficed.
+ */
+export async function ensureMorAllowance(ctx: ChainContext, wallet: ChainWallet, amount: bigint): Promise<Hash | undefined> {
+  if (amount === 0n) return undefined;
+  const current = await ctx.client.readContract({ address: ctx.mor, abi: erc20Abi, functionName: "allowance", args: [wallet.account.address, ctx.diamond] });
+  if (current >= amount) return undefined;
+  const { hash } = await send(ctx, "approve", () =>
+    wallet.writeContract({ address: ctx.mor, abi: erc20Abi, functionName: "approve", args: [ctx.diamond, amount], account: wallet.account, chain: wallet.chain }),
+  );
+  return hash;
+}
+
+// --- providers ---------------------------------------------------------------------------------
+
+/** Registers the wallet's account as a provider, or updates its endpoint and adds `stake` (may be 0). */
+export async function registerProvider(ctx: ChainContext, wallet: ChainWallet, { endpoint, stake }: { endpoint: string; stake: bigint }): Promise<Written> {
+  await ensureMorAllowance(ctx, wallet, stake);
+  return send(ctx, "providerRegister", () =>
+    wallet.writeContract({
+      address: ctx.diamond,
+      abi: computeNodeAbi,
+      functionName: "providerRegister",
+      args: [wallet.account.address, stake, endpoint],
+      account: wallet.account,
+      chain: wallet.chain,
+    }),
+  );
+}
+
+/** Deregisters the provider (it must have no active bids) and returns its withdrawable stake. */
+export async function deregisterProvider(ctx: ChainContext, wallet: ChainWallet): Promise<Written> {
+  return send(ctx, "providerDeregister", () =>
+    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "providerDeregister", args: [wallet.account.address], account: wallet.account, chain: wallet.chain }),
+  );
+}
+
+// --- models ------------------------------------------------------------------------------------
+
+export interface ModelRegistration {
+  name: string;
+  tags: readonly string[];
+  /** MOR added to the model's stake (the total must reach the model minimum stake). */
+  stake: bigint;
+  /** Default: baseModelIdFor(name), so re-registering the same name updates the same model. */
+  baseModelId?: Hex;
+  ipfsCID?: Hex;
+  fee?: bigint;
+}
+
+/** Registers (or updates) a model owned by the wallet's account. */
+export async function registerModel(ctx: ChainContext, wallet: ChainWallet, model: ModelRegistration): Promise<Written & { modelId: Hex }> {
+  const owner = wallet.account.address;
+  const baseModelId = model.baseModelId ?? baseModelIdFor(model.name);
+  await ensureMorAllowance(ctx, wallet, model.stake);
+  const written = await send(ctx, "modelRegister", () =>
+    wallet.writeContract({
+      address: ctx.diamond,
+      abi: computeNodeAbi,
+      functionName: "modelRegister",
+      args: [owner, baseModelId, model.ipfsCID ?? `0x${"00".repeat(32)}`, model.fee ?? 0n, model.stake, model.name, [...model.tags]],
+      account: wallet.account,
+      chain: wallet.chain,
+    }),
+  );
+  return { ...written, modelId: modelIdOf(owner, baseModelId) };
+}
+
+/** Deregisters a model of the wallet's account (no active bids may serve it) and returns its stake. */
+export async function deregisterModel(ctx: ChainContext, wallet: ChainWallet, modelId: Hex): Promise<Written> {
+  return send(ctx, "modelDeregister", () =>
+    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "modelDeregister", args: [modelId], account: wallet.account, chain: wallet.chain }),
+  );
+}
+
+// --- bids --------------------------------------------------------------------------------------
+
+/** Posts the wallet's bid for a model (paying the bid fee); replaces its previous bid for that model. */
+export async function postBid(
+  ctx: ChainContext,
+  wallet: ChainWallet,
+  { modelId, pricePerSecond }: { modelId: Hex; pricePerSecond: bigint },
+): Promise<Written & { bidId: Hex }> {
+  const provider = wallet.account.address;
+  const fee = await ctx.client.readContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "getBidFee" });
+  await ensureMorAllowance(ctx, wallet, fee);
+  const written = await send(ctx, "postModelBid", () =>
+    wallet.writeContract({
+      address: ctx.diamond,
+      abi: computeNodeAbi,
+      functionName: "postModelBid",
+      args: [provider, modelId, pricePerSecond],
+      account: wallet.account,
+      chain: wallet.chain,
+    }),
+  );
+  const posted = diamondLogs(ctx, written.receipt).find((l) => l.eventName === "MarketplaceBidPosted");
+  if (!posted || posted.eventName !== "MarketplaceBidPosted") throw new ChainWriteError("postModelBid", "postModelBid: no MarketplaceBidPosted event in the receipt");
+  return { ...written, bidId: bidIdOf(provider, modelId, posted.args.nonce) };
+}
+
+export async function deleteBid(ctx: ChainContext, wallet: ChainWallet, bidId: Hex): Promise<Written> {
+  return send(ctx, "deleteModelBid", () =>
+    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "deleteModelBid", args: [bidId], account: wallet.account, chain: wallet.chain }),
+  );
+}
+
+// --- sessions ----------------------------------------------------------------------------------
+
+export interface OpenSessionParams {
+  /** MOR staked: the cost itself for direct payment, else the stake whose stipend pays the session. */
+  amount: bigint;
+  /** The provider's signed approval (lib/morrpc signApproval / the session response). */
+  approval: Hex;
+  approvalSig: Hex;
+  /** Pay the provider from the stake instead of from compute emissions. Default false. */
+  directPayment?: boolean;
+}
+
+/** Opens a session as the wallet's account, approving the stake first if needed. */
+export async function openSession(
+  ctx: ChainContext,
+  wallet: ChainWallet,
+  { amount, approval, approvalSig, directPayment = false }: OpenSessionParams,
+): Promise<Written & { sessionId: Hex; provider: Address; openedAt: bigint; endsAt: bigint }> {
+  await ensureMorAllowance(ctx, wallet, amount);
+  const written = await send(ctx, "openSession", () =>
+    wallet.writeContract({
+      address: ctx.diamond,
+      abi: computeNodeAbi,
+      functionName: "openSession",
+      args: [wallet.account.address, amount, directPayment, approval, approvalSig],
+      account: wallet.account,
+      chain: wallet.chain,
+    }),
+  );
+  const opened = diamondLogs(ctx, written.receipt).find((l) => l.eventName === "SessionOpened");
+  if (!opened || opened.eventName !== "SessionOpened") throw new ChainWriteError("openSession", "openSession: no SessionOpened event in the receipt");
+  const session = await ctx.client.readContract({
+    address: ctx.diamond,
+    abi: computeNodeAbi,
+    functionName: "getSession",
+    args: [opened.args.sessionId],
+    blockNumber: written.receipt.blockNumber,
+  });
+  return { ...written, sessionId: opened.args.sessionId, provider: opened.args.provider, openedAt: session.openedAt, endsAt: session.endsAt };
+}
+
+/**
+ * Closes a session of the wallet's account with a receipt (lib/morrpc signReport). Signed by the
+ * provider it records the provider's stats; signed by anyone else it is a dispute.
+ */
+export async function closeSession(ctx: ChainContext, wallet: ChainWallet, { report, signedReport }: { report: Hex; signedReport: Hex }): Promise<Written> {
+  return send(ctx, "closeSession", () =>
+    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "closeSession", args: [report, signedReport], account: wallet.account, chain: wallet.chain }),
+  );
+}
+
+/** Withdraws the wallet's released on-hold stakes (up to `iterations` entries, default all 255). */
+export async function withdrawUserStakes(ctx: ChainContext, wallet: ChainWallet, { iterations = 255 }: { iterations?: number } = {}): Promise<Written & { amount: bigint }> {
+  const written = await send(ctx, "withdrawUserStakes", () =>
+    wallet.writeContract({
+      address: ctx.diamond,
+      abi: computeNodeAbi,
+      functionName: "withdrawUserStakes",
+      args: [wallet.account.address, iterations],
+      account: wallet.account,
+      chain: wallet.chain,
+    }),
+  );
+  const withdrawn = diamondLogs(ctx, written.receipt).find((l) => l.eventName === "UserWithdrawn");
+  return { ...written, amount: withdrawn?.eventName === "UserWithdrawn" ? withdrawn.args.amount : 0n };
+}
+
+/** Claims what the provider earned on a session and was not paid yet; returns the MOR received. */
+export async function claimForProvider(ctx: ChainContext, wallet: ChainWallet, sessionId: Hex): Promise<Written & { amount: bigint }> {
+  const provider = wallet.account.address.toLowerCase();
+  const written = await send(ctx, "claimForProvider", () =>
+    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "claimForProvider", args: [sessionId], account: wallet.account, chain: wallet.chain }),
+  );
+  const transfers = parseEventLogs({ abi: erc20Abi, eventName: "Transfer", logs: written.receipt.logs.filter((l) => l.address.toLowerCase() === ctx.mor.toLowerCase()) });
+  const amount = transfers.filter((t) => t.args.to.toLowerCase() === provider).reduce((sum, t) => sum + t.args.value, 0n);
+  return { ...written, amount };
+}
