@@ -2,6 +2,12 @@
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
+const privateKey = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key")
+  .transform((k) => k.toLowerCase() as `0x${string}`);
+/** "host:port" or ":port" (all interfaces). */
+const listenAddress = z.string().regex(/^([^:\s]*):(\d{1,5})$/, 'must be "host:port" or ":port"');
 
 export const chainNames = ["local", "base", "base-sepolia", "arbitrum", "arbitrum-sepolia"] as const;
 export type ChainName = (typeof chainNames)[number];
@@ -25,6 +31,17 @@ const schema = z.object({
   ANVIL_PORT: z.coerce.number().int().min(1).max(65535).default(8545),
   /** Port on which the embedded PGlite database is served over the Postgres wire protocol. */
   PGLITE_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+
+  // --- the provider node (`npm run provider`) ---
+  /** The provider's wallet key: signs approvals, receipts and every MOR-RPC reply. */
+  PROVIDER_PRIVATE_KEY: privateKey.optional(),
+  /** Where the provider node listens for MOR-RPC (the on-chain endpoint must reach it). */
+  PROVIDER_LISTEN_ADDRESS: listenAddress.default("0.0.0.0:3333"),
+  /** The models this provider serves (Go proxy-router format); MODELS_CONFIG_CONTENT wins when set. */
+  MODELS_CONFIG_PATH: z.string().min(1).default("models-config.json"),
+  MODELS_CONFIG_CONTENT: z.string().optional(),
+  /** Upper bound of one upstream model call. */
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(240_000),
 });
 
 export type Env = z.infer<typeof schema>;
