@@ -40,6 +40,8 @@ const schema = z.object({
   /** The models this provider serves (Go proxy-router format); MODELS_CONFIG_CONTENT wins when set. */
   MODELS_CONFIG_PATH: z.string().min(1).default("models-config.json"),
   MODELS_CONFIG_CONTENT: z.string().optional(),
+  /** Port of the deterministic demo model `npm start` runs for the demo provider (CHAIN=local only). */
+  DEMO_MODEL_PORT: z.coerce.number().int().min(1).max(65535).default(3334),
   /** Upper bound of one upstream model call. */
   LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(240_000),
 });

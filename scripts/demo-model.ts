@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { DEMO_MODEL_NAME, startDemoModel } from "@/lib/demo-model";
 import { logger } from "./lib/log";
+import { onShutdownSignal } from "./lib/signals";
 
 const log = logger("demo-model");
 
@@ -42,8 +43,7 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  onShutdownSignal(stop);
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { env } from "@/lib/env";
 import { startPgliteServer } from "@/lib/db/pglite-server";
+import { onShutdownSignal } from "./lib/signals";
 
 const config = env();
 const { values } = parseArgs({
@@ -23,8 +24,7 @@ try {
     await server.stop();
     process.exit(0);
   };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+  onShutdownSignal(stop);
 } catch (error) {
   console.error(`pglite-server: ${(error as Error).message}`);
   process.exit(1);

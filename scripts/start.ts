@@ -1,18 +1,19 @@
 // `npm start` / `npm run dev`: the whole local marketplace in one command.
-//   CHAIN=local (default): anvil + contracts + demo provider, embedded PGlite, migrations, Next.js.
+//   CHAIN=local (default): anvil + contracts, the demo model and a provider node serving it for the
+//   seeded demo provider, embedded PGlite, migrations, Next.js.
 //   CHAIN/RPC_URL pointing at a real network: deploys nothing, serves the app.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { env, EnvError } from "@/lib/env";
-import { startAnvil } from "@/lib/chain/anvil";
-import { localDeploymentPath } from "@/lib/chain/config";
-import { demoOffer, ensureLocalMarketplace } from "@/lib/chain/local-marketplace";
+import { devAccounts, devPrivateKey } from "@/lib/chain/anvil";
+import { demoOffer, startLocalMarketplace } from "@/lib/chain/local-marketplace";
 import { formatMorPerHour } from "@/lib/chain/format";
 import { applyMigrations } from "@/lib/db/migrate";
 import { startPgliteServer } from "@/lib/db/pglite-server";
 import { buildIsCurrent, recordBuild } from "./lib/build-stamp";
 import { logger } from "./lib/log";
+import { onShutdownSignal } from "./lib/signals";
 
 const root = path.resolve(import.meta.dirname, "..");
 // A .env file is optional; real environment variables win over it.
@@ -41,8 +42,18 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
+/** A TypeScript entry point run by node itself (not through the tsx wrapper, which may not relay SIGTERM). */
+const tsEntry = (script: string, ...args: string[]) => ["--import", "tsx", path.join(root, "scripts", script), ...args];
+
+const children = new Set<ChildProcess>();
+// However this process ends, its children end with it (anvil has its own hook in lib/chain/anvil.ts).
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+});
+
 function runChild(name: string, args: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, args, { cwd: root, env: childEnv, stdio: "inherit" });
+  children.add(child);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   running.push({
     name,
@@ -75,14 +86,36 @@ async function main() {
 
   if (config.CHAIN === "local" && !config.RPC_URL) {
     const chainLog = logger("chain");
-    const anvil = await startAnvil({ port: config.ANVIL_PORT, stateFile: path.join(dataDir, "chain", "anvil-state.json"), silent: true });
+    const providerPort = Number(config.PROVIDER_LISTEN_ADDRESS.split(":").pop());
+    const providerEndpoint = `127.0.0.1:${providerPort}`;
+    const { anvil, market } = await startLocalMarketplace({ dataDir, port: config.ANVIL_PORT, providerEndpoint });
     running.push({ name: "anvil", stop: anvil.stop });
-    chainLog.info(`anvil (chain id 31337) listening on ${anvil.rpcUrl}, state in ${path.relative(root, dataDir)}/chain`);
-    const market = await ensureLocalMarketplace({ rpcUrl: anvil.rpcUrl, deploymentFile: localDeploymentPath(dataDir) });
     const { deployment, demo } = market;
+    chainLog.info(`anvil (chain id 31337) listening on ${anvil.rpcUrl}, state in ${path.relative(root, dataDir)}/chain`);
     chainLog.info(`${market.reused ? "reusing" : "deployed"} Compute Node at ${deployment.diamond}, MOR token at ${deployment.mor}`);
     chainLog.info(`demo provider ${demo.provider} offers ${demoOffer.model.name} at ${formatMorPerHour(demoOffer.pricePerSecond)} (bid ${demo.bidId})`);
-    Object.assign(appEnv, { RPC_URL: anvil.rpcUrl, DIAMOND_ADDRESS: deployment.diamond, MOR_TOKEN_ADDRESS: deployment.mor });
+    const chainEnv = { CHAIN: "local", RPC_URL: anvil.rpcUrl, DIAMOND_ADDRESS: deployment.diamond, MOR_TOKEN_ADDRESS: deployment.mor };
+    Object.assign(appEnv, chainEnv);
+
+    // The demo provider serves inference: a deterministic demo model (not an LLM) behind a real provider node.
+    runChild("demo model", tsEntry("demo-model.ts", "--port", String(config.DEMO_MODEL_PORT), "--model", demoOffer.model.name), process.env);
+    const modelsConfig = {
+      models: [
+        {
+          modelId: demo.modelId,
+          modelName: demoOffer.model.name,
+          apiType: "openai",
+          apiUrl: `http://127.0.0.1:${config.DEMO_MODEL_PORT}/v1/chat/completions`,
+          concurrentSlots: 0,
+        },
+      ],
+    };
+    runChild("provider node", tsEntry("provider.ts", "serve", "--listen", providerEndpoint), {
+      ...process.env,
+      ...chainEnv,
+      PROVIDER_PRIVATE_KEY: devPrivateKey(devAccounts[demoOffer.providerAccountIndex]),
+      MODELS_CONFIG_CONTENT: JSON.stringify(modelsConfig),
+    });
   } else {
     logger("chain").info(`using ${config.CHAIN} through ${config.RPC_URL ?? "its default public RPC"}; deploying nothing`);
   }
@@ -118,8 +151,7 @@ async function main() {
   appLog.info(`serving on http://localhost:${config.PORT} (Ctrl-C stops everything)`);
 }
 
-process.once("SIGINT", () => void shutdown(0));
-process.once("SIGTERM", () => void shutdown(0));
+onShutdownSignal(() => shutdown(0));
 
 main().catch((error: unknown) => {
   log.error(error instanceof EnvError ? error.message : `start failed: ${(error as Error).stack ?? error}`);

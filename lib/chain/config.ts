@@ -32,8 +32,9 @@ export function localDeploymentPath(dataDir = env().DATA_DIR): string {
 }
 
 export function readLocalDeployment(file = localDeploymentPath()): LocalDeployment | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  return deploymentSchema.parse(JSON.parse(fs.readFileSync(file, "utf8")));
+  // A runtime data file, not a source: keep the bundler from tracing the whole project for it.
+  if (!fs.existsSync(/*turbopackIgnore: true*/ file)) return undefined;
+  return deploymentSchema.parse(JSON.parse(fs.readFileSync(/*turbopackIgnore: true*/ file, "utf8")));
 }
 
 export function writeLocalDeployment(deployment: LocalDeployment, file = localDeploymentPath()): void {

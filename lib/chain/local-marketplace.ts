@@ -1,16 +1,19 @@
 // The local marketplace `npm start` runs: contracts deployed once per chain state, a demo provider
 // seeded on top. Re-running it against the same chain reuses what is there (restart-safe).
+import path from "node:path";
 import { createPublicClient, http, type Address } from "viem";
 import { foundry } from "viem/chains";
-import { devAccounts } from "./anvil";
-import { readLocalDeployment, writeLocalDeployment, type LocalDeployment } from "./config";
+import { DEMO_MODEL_NAME } from "@/lib/demo-model";
+import { devAccounts, startAnvil, type Anvil } from "./anvil";
+import { localDeploymentPath, readLocalDeployment, writeLocalDeployment, type LocalDeployment } from "./config";
 import { deployMarketplace, seedDemoProvider } from "./deploy";
 
 /** The seeded demo offer: anvil account #1 serving a deterministic demo model (not a real LLM). */
 export const demoOffer = {
   providerAccountIndex: 1,
+  /** Where the demo provider node listens unless told otherwise (PROVIDER_LISTEN_ADDRESS). */
   endpoint: "127.0.0.1:3333",
-  model: { name: "morpheus-demo-chat", tags: ["demo", "chat", "deterministic"] },
+  model: { name: DEMO_MODEL_NAME, tags: ["demo", "chat", "deterministic"] },
   /** 1e14 wei per second = 0.36 MOR per hour. */
   pricePerSecond: 100_000_000_000_000n,
 } as const;
@@ -26,7 +29,16 @@ export interface LocalMarketplace {
  * contracts are missing on-chain (chain state lost) is discarded and the contracts redeployed, so
  * the record never points at a half-deployed chain.
  */
-export async function ensureLocalMarketplace({ rpcUrl, deploymentFile }: { rpcUrl: string; deploymentFile: string }): Promise<LocalMarketplace> {
+export async function ensureLocalMarketplace({
+  rpcUrl,
+  deploymentFile,
+  providerEndpoint = demoOffer.endpoint,
+}: {
+  rpcUrl: string;
+  deploymentFile: string;
+  /** The demo provider's on-chain endpoint (re-registered when it changes). */
+  providerEndpoint?: string;
+}): Promise<LocalMarketplace> {
   const client = createPublicClient({ chain: foundry, transport: http(rpcUrl) });
   const chainId = await client.getChainId();
   const recorded = readLocalDeployment(deploymentFile);
@@ -54,11 +66,34 @@ export async function ensureLocalMarketplace({ rpcUrl, deploymentFile }: { rpcUr
     mor: deployment.mor,
     funder: devAccounts[0],
     provider,
-    endpoint: demoOffer.endpoint,
+    endpoint: providerEndpoint,
     model: { name: demoOffer.model.name, tags: [...demoOffer.model.tags] },
     pricePerSecond: demoOffer.pricePerSecond,
   });
   // Written last: the record only ever names a fully deployed and seeded chain.
   writeLocalDeployment(deployment, deploymentFile);
   return { deployment, reused, demo: { provider: provider.address, ...seeded } };
+}
+
+/**
+ * anvil with its state under `dataDir`/chain, and the marketplace on it (`npm start`, `npm run
+ * chain`). anvil is stopped again if the deployment fails, so nothing is left half up.
+ */
+export async function startLocalMarketplace({
+  dataDir,
+  port,
+  providerEndpoint,
+}: {
+  dataDir: string;
+  port: number;
+  providerEndpoint?: string;
+}): Promise<{ anvil: Anvil; market: LocalMarketplace }> {
+  const anvil = await startAnvil({ port, stateFile: path.join(dataDir, "chain", "anvil-state.json"), silent: true });
+  try {
+    const market = await ensureLocalMarketplace({ rpcUrl: anvil.rpcUrl, deploymentFile: localDeploymentPath(dataDir), providerEndpoint });
+    return { anvil, market };
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
 }
