@@ -54,17 +54,19 @@ for (const backend of backends) {
           data: { userId: user.id, name: "ci", prefix: "sk-mor-abcd", hash: "f".repeat(64), allowedModels: ["llama-3"], rpmLimit: 60 },
         });
         await prisma.usageRecord.create({
-          data: { apiKeyId: key.id, requestId: "req-1", model: "llama-3", promptTokens: 12, completionTokens: 34, ttftMs: 80, durationMs: 900, status: "ok" },
+          data: { apiKeyId: key.id, requestId: "req-1", endpoint: "chat.completions", model: "llama-3", promptTokens: 12, completionTokens: 34, ttftMs: 80, durationMs: 900, status: "ok" },
         });
         const maxUint256 = (2n ** 256n - 1n).toString();
         const session = await prisma.gatewaySession.create({
           data: {
             sessionId: "0x" + "11".repeat(32),
             chainId: 31337,
+            userAddress: "0x" + "66".repeat(20),
             modelId: "0x" + "22".repeat(32),
             bidId: "0x" + "33".repeat(32),
             providerAddress: "0x" + "44".repeat(20),
             providerEndpoint: "127.0.0.1:3333",
+            pricePerSecond: "100000000000000",
             stake: maxUint256,
             openedAt: new Date(),
             endsAt: new Date(Date.now() + 3_600_000),
