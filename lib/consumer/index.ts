@@ -15,6 +15,7 @@ import {
   signReport,
   type PromptReply,
   type ProviderCallOptions,
+  type SessionApproval,
 } from "@/lib/morrpc";
 
 export interface Consumer {
@@ -52,36 +53,58 @@ export interface OpenedSession extends SessionOffer {
 /** The provider refused or the approval does not check out: try another bid. */
 export class SessionOpenError extends Error {}
 
+/** A provider's signed approval for a session, with the stake it will be opened with. */
+export interface ApprovedSession {
+  offer: SessionOffer;
+  approval: SessionApproval;
+  stake: bigint;
+  directPayment: boolean;
+}
+
 /**
- * Opens a session on `offer` lasting about `durationSeconds`. Direct payment stakes the cost
- * itself; otherwise the stake whose stipend covers it (the Go consumer's sizing).
+ * Step 1 of opening: asks the provider for an approval. Direct payment stakes the cost itself;
+ * otherwise the stake whose stipend covers it (the Go consumer's sizing).
  */
-export async function openProviderSession(
+export async function requestApproval(
   consumer: Consumer,
   offer: SessionOffer,
   { durationSeconds, directPayment = false, ...call }: { durationSeconds: bigint; directPayment?: boolean } & ProviderCallOptions,
-): Promise<OpenedSession> {
+): Promise<ApprovedSession> {
   const economics = await getSessionEconomics(consumer.ctx);
   const stake = stakeForDuration(economics, offer.pricePerSecond, durationSeconds, directPayment);
   const approval = await requestSessionApproval(offer.endpoint, { bidId: offer.bidId, chainId: consumer.chainId, spend: stake }, consumer, call);
   if (approval.approvalSigner.toLowerCase() !== offer.provider.toLowerCase()) {
     throw new SessionOpenError(`the approval is signed by ${approval.approvalSigner}, not by the bid's provider ${offer.provider}`);
   }
+  return { offer, approval, stake, directPayment };
+}
+
+/** Step 2 of opening: the on-chain openSession (MOR allowance first if needed). */
+export async function openApprovedSession(consumer: Consumer, approved: ApprovedSession): Promise<OpenedSession> {
   const opened = await openSession(consumer.ctx, consumer.wallet, {
-    amount: stake,
-    approval: approval.approval,
-    approvalSig: approval.approvalSig,
-    directPayment,
+    amount: approved.stake,
+    approval: approved.approval.approval,
+    approvalSig: approved.approval.approvalSig,
+    directPayment: approved.directPayment,
   });
   return {
-    ...offer,
+    ...approved.offer,
     sessionId: opened.sessionId,
-    providerPubKey: approval.providerPubKey,
-    stake,
+    providerPubKey: approved.approval.providerPubKey,
+    stake: approved.stake,
     openedAt: opened.openedAt,
     endsAt: opened.endsAt,
     openTxHash: opened.hash,
   };
+}
+
+/** Opens a session on `offer` lasting about `durationSeconds` (requestApproval + openApprovedSession). */
+export async function openProviderSession(
+  consumer: Consumer,
+  offer: SessionOffer,
+  options: { durationSeconds: bigint; directPayment?: boolean } & ProviderCallOptions,
+): Promise<OpenedSession> {
+  return openApprovedSession(consumer, await requestApproval(consumer, offer, options));
 }
 
 /** Sends one OpenAI-style request in the session; yields decrypted chunks (see promptProvider). */
@@ -102,33 +125,56 @@ export interface ClosedSession {
   disputeReason?: string;
 }
 
+/** The receipt a session is closed with: the provider's, or our own (a dispute) when that fails. */
+export interface CloseReceipt {
+  report: Hex;
+  signedReport: Hex;
+  disputed: boolean;
+  /** Why the provider's receipt was not used, when disputed. */
+  disputeReason?: string;
+}
+
+/**
+ * Step 1 of closing: the provider's signed receipt (checked to be for this session and chain and
+ * signed by the provider), or when the provider is gone or its receipt is unusable a receipt in
+ * the same format signed by us, which the contract records as a dispute. Without the provider's
+ * public key (a session found only on-chain) the receipt's signer check alone vouches for it.
+ */
+export async function obtainCloseReceipt(
+  consumer: Consumer,
+  session: Pick<OpenedSession, "endpoint" | "sessionId" | "provider"> & { providerPubKey?: Hex },
+  options: ProviderCallOptions = {},
+): Promise<CloseReceipt> {
+  try {
+    const receipt = await fetchSessionReport(session.endpoint, { sessionId: session.sessionId, providerPubKey: session.providerPubKey }, consumer, options);
+    const report = decodeReport(receipt.report);
+    if (report.sessionId.toLowerCase() !== session.sessionId.toLowerCase() || report.chainId !== consumer.chainId) {
+      throw new MorRpcError("validation_failed", "the receipt is for another session or chain");
+    }
+    const signer = recoverReportSigner(receipt.report, receipt.signedReport);
+    if (signer?.toLowerCase() !== session.provider.toLowerCase()) throw new MorRpcError("invalid_signature", "the receipt is not signed by the provider");
+    return { ...receipt, disputed: false };
+  } catch (error) {
+    const own = signReport(
+      { sessionId: session.sessionId, chainId: consumer.chainId, timestamp: BigInt(Date.now()), tpsScaled1000: 0, ttftMs: 0, inputTokens: 0, outputTokens: 0 },
+      consumer.privateKey,
+    );
+    return { ...own, disputed: true, disputeReason: (error as Error).message };
+  }
+}
+
+/** Step 2 of closing: the on-chain closeSession with that receipt. */
+export async function submitClose(consumer: Consumer, receipt: Pick<CloseReceipt, "report" | "signedReport">): Promise<Hash> {
+  return (await closeSession(consumer.ctx, consumer.wallet, receipt)).hash;
+}
+
 /** Closes the session on-chain with the provider's signed receipt, or as a dispute without one. */
 export async function closeProviderSession(
   consumer: Consumer,
   session: Pick<OpenedSession, "endpoint" | "sessionId" | "providerPubKey" | "provider">,
   options: ProviderCallOptions = {},
 ): Promise<ClosedSession> {
-  let receipt: { report: Hex; signedReport: Hex } | undefined;
-  let disputeReason: string | undefined;
-  try {
-    receipt = await fetchSessionReport(session.endpoint, { sessionId: session.sessionId, providerPubKey: session.providerPubKey }, consumer, options);
-    const report = decodeReport(receipt.report);
-    const signer = recoverReportSigner(receipt.report, receipt.signedReport);
-    if (report.sessionId.toLowerCase() !== session.sessionId.toLowerCase() || report.chainId !== consumer.chainId) {
-      throw new MorRpcError("validation_failed", "the receipt is for another session or chain");
-    }
-    if (signer?.toLowerCase() !== session.provider.toLowerCase()) throw new MorRpcError("invalid_signature", "the receipt is not signed by the provider");
-  } catch (error) {
-    receipt = undefined;
-    disputeReason = (error as Error).message;
-  }
-  if (!receipt) {
-    // Same format as the provider's, signed by us: the contract closes it as a dispute (no stats).
-    receipt = signReport(
-      { sessionId: session.sessionId, chainId: consumer.chainId, timestamp: BigInt(Date.now()), tpsScaled1000: 0, ttftMs: 0, inputTokens: 0, outputTokens: 0 },
-      consumer.privateKey,
-    );
-  }
-  const { hash } = await closeSession(consumer.ctx, consumer.wallet, receipt);
-  return { closeTxHash: hash, disputed: disputeReason !== undefined, ...(disputeReason ? { disputeReason } : {}) };
+  const receipt = await obtainCloseReceipt(consumer, session, options);
+  const closeTxHash = await submitClose(consumer, receipt);
+  return { closeTxHash, disputed: receipt.disputed, ...(receipt.disputeReason ? { disputeReason: receipt.disputeReason } : {}) };
 }

@@ -19,7 +19,9 @@ export class ProviderCommandError extends Error {}
 const ENDPOINT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export async function registerProviderCommand(ctx: ChainContext, wallet: ChainWallet, { endpoint, stake }: { endpoint: string; stake: bigint }) {
-  if (!ENDPOINT.test(endpoint)) throw new ProviderCommandError(`endpoint must be host:port with no scheme (e.g. provider.example.com:3333), got "${endpoint}"`);
+  const port = Number(ENDPOINT.exec(endpoint)?.[2] ?? 0);
+  // Consumers refuse to dial port 0 or above 65535 (lib/morrpc transport), so such an endpoint would strand the stake.
+  if (port < 1 || port > 65535) throw new ProviderCommandError(`endpoint must be host:port with no scheme and a port from 1 to 65535 (e.g. provider.example.com:3333), got "${endpoint}"`);
   const [current, settings] = await Promise.all([getProvider(ctx, wallet.account.address), getMarketplaceSettings(ctx)]);
   const total = (current.isDeleted ? 0n : current.stake) + stake;
   if (total < settings.providerMinimumStake) {

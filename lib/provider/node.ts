@@ -89,7 +89,8 @@ const noLog: ProviderLog = { info: () => {}, error: () => {} };
 export async function startProviderNode(options: ProviderNodeOptions): Promise<ProviderNode> {
   assertNativeSecp256k1(); // two ECDH and a signature per streamed chunk: never on the 30x slower fallback
   const key = hexToBytes(options.privateKey);
-  const address = publicKeyToAddress(publicKeyFromPrivate(key));
+  // Checksummed, like getAddress(bid.provider) it is compared with (publicKeyToAddress gives lowercase).
+  const address = getAddress(publicKeyToAddress(publicKeyFromPrivate(key)));
   const log = options.log ?? noLog;
   const { reader } = options;
   const chainId = BigInt(await reader.client.getChainId());
@@ -149,11 +150,11 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
   // Sessions opened with (or closed by) this provider, as they happen: capacity counts them and a
   // closed session stops being served at once. A chain outage would repeat the same error every
   // poll: log it once a minute.
-  let lastWatchError = { text: "", at: 0 };
+  const lastWatchError = new Map<string, number>();
   const watchError = (event: string) => (error: Error) => {
     const text = `watching ${event}: ${((error as { shortMessage?: string }).shortMessage ?? error.message).split("\n")[0]}`;
-    if (text === lastWatchError.text && Date.now() - lastWatchError.at < 60_000) return;
-    lastWatchError = { text, at: Date.now() };
+    if (Date.now() - (lastWatchError.get(text) ?? 0) < 60_000) return;
+    lastWatchError.set(text, Date.now());
     log.error(text);
   };
   const unwatch = [
@@ -220,6 +221,11 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       throw new Rejected("request validation failed: key must be the uncompressed 65-byte public key (0x04…)");
     }
     if (!verifyParams("session.request", params, params.key)) throw new Rejected("invalid signature");
+    // The key is stored as `user`'s and checks that user's prompts: anyone else's key would let its
+    // holder prompt on the user's sessions (Go consumers always send their own key).
+    if (getAddress(publicKeyToAddress(userKey)) !== getAddress(params.user)) {
+      throw new Rejected("request validation failed: key is not the public key of user");
+    }
     let bid: Bid;
     try {
       bid = await getBid(reader, params.bidId);
@@ -235,9 +241,22 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     if (!hasCapacity(model)) throw new Rejected("no capacity");
 
     state.setUserKey(params.user, params.key);
-    // Approval timestamp in seconds, the contract's unit: the approval really expires after its TTL.
-    const approval = { bidId: params.bidId, chainId, user: params.user, timestamp: BigInt(Math.floor(Date.now() / 1000)) };
+    const approval = { bidId: params.bidId, chainId, user: params.user, timestamp: approvalTimestamp(params.bidId, params.user) };
     await conn.send(encodeResult("session.request", request.id, createSessionResult(approval, key)));
+  }
+
+  // Approval timestamps are in seconds, the contract's unit, so an approval really expires after its
+  // TTL. Two approvals of one bid for one user in the same second would be the same bytes, which the
+  // contract refuses as a duplicate: each gets a later second than the one before.
+  const lastApprovalAt = new Map<string, bigint>();
+  function approvalTimestamp(bidId: Hex, user: Address): bigint {
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    const pair = `${bidId}:${user}`.toLowerCase();
+    const last = lastApprovalAt.get(pair);
+    const timestamp = last !== undefined && last >= now ? last + 1n : now;
+    for (const [p, t] of lastApprovalAt) if (t < now) lastApprovalAt.delete(p);
+    lastApprovalAt.set(pair, timestamp);
+    return timestamp;
   }
 
   function checkFreshPrompt(sessionId: Hex, timestamp: number, signature: Hex | undefined) {
