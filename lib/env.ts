@@ -44,6 +44,46 @@ const schema = z.object({
   DEMO_MODEL_PORT: z.coerce.number().int().min(1).max(65535).default(3334),
   /** Upper bound of one upstream model call. */
   LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(240_000),
+
+  // --- the /api/v1 gateway ---
+  /** Requests per minute for an API key without its own limit (per gateway instance); 0 = unlimited. */
+  GATEWAY_DEFAULT_RPM: z.coerce.number().int().min(0).default(600),
+  /** Tokens per minute for an API key without its own limit (per gateway instance); 0 = unlimited. */
+  GATEWAY_DEFAULT_TPM: z.coerce.number().int().min(0).default(1_000_000),
+  /** A key revoked anywhere is refused by every gateway instance at most this long after the revocation commits. */
+  API_KEY_REFRESH_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** The gateway's wallet: opens, pays for and closes the sessions that serve /api/v1 (unset: no inference). */
+  GATEWAY_PRIVATE_KEY: privateKey.optional(),
+  /** Names this instance in the shared session pool; stable across restarts so its leftovers are recovered. */
+  GATEWAY_INSTANCE_ID: z.string().min(1).max(100).optional(),
+  /** How long the sessions the gateway opens last; their stake is sized from this and the bid price. */
+  GATEWAY_SESSION_SECONDS: z.coerce.number().int().min(300).default(3600),
+  /** Sessions open at once per model (all instances together). */
+  GATEWAY_MAX_SESSIONS_PER_MODEL: z.coerce.number().int().min(1).default(8),
+  /** A session unused this long is closed on-chain with the provider's receipt. */
+  GATEWAY_SESSION_IDLE_SECONDS: z.coerce.number().int().min(1).default(600),
+  /** Sessions this close to their end are not handed out, and replaced if still in use. */
+  GATEWAY_RENEW_BEFORE_SECONDS: z.coerce.number().int().min(0).default(120),
+  /** Pay providers from the gateway's stake instead of from compute emissions (stipend). */
+  GATEWAY_DIRECT_PAYMENT: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /** How long a provider that failed is skipped. */
+  GATEWAY_PROVIDER_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** Longest wait for the provider's first reply before failing over to the next. */
+  GATEWAY_FIRST_BYTE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Longest wait for a free session when a model is at its session cap. */
+  GATEWAY_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** How often the pool is tidied (renewals, idle closes, released stakes). */
+  GATEWAY_MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Bid rating weights, e.g. "tps=0.24,ttft=0.08,duration=0.24,success=0.32,stake=0.12" (must sum to 1). */
+  GATEWAY_RATING_WEIGHTS: z.string().optional(),
+  /** Only these providers (comma-separated addresses) are used; unset = all. */
+  GATEWAY_PROVIDER_ALLOWLIST: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(",").map((a) => a.trim()).filter(Boolean) : []))
+    .pipe(z.array(address)),
+  /** Largest accepted /api/v1 request body, in bytes (larger: 413). */
+  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof schema>;

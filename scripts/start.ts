@@ -82,7 +82,8 @@ function runToCompletion(args: string[], childEnv: NodeJS.ProcessEnv): Promise<v
 async function main() {
   const config = env();
   const dataDir = path.resolve(root, config.DATA_DIR);
-  const appEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+  // NEXT_MANUAL_SIG_HANDLE: instrumentation.ts flushes the gateway's bookkeeping before exiting.
+  const appEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXT_MANUAL_SIG_HANDLE: "true" };
 
   if (config.CHAIN === "local" && !config.RPC_URL) {
     const chainLog = logger("chain");
@@ -95,7 +96,8 @@ async function main() {
     chainLog.info(`${market.reused ? "reusing" : "deployed"} Compute Node at ${deployment.diamond}, MOR token at ${deployment.mor}`);
     chainLog.info(`demo provider ${demo.provider} offers ${demoOffer.model.name} at ${formatMorPerHour(demoOffer.pricePerSecond)} (bid ${demo.bidId})`);
     const chainEnv = { CHAIN: "local", RPC_URL: anvil.rpcUrl, DIAMOND_ADDRESS: deployment.diamond, MOR_TOKEN_ADDRESS: deployment.mor };
-    Object.assign(appEnv, chainEnv);
+    // The gateway's wallet: a funded dev account of its own (#2), unless one was configured.
+    Object.assign(appEnv, chainEnv, { GATEWAY_PRIVATE_KEY: config.GATEWAY_PRIVATE_KEY ?? devPrivateKey(devAccounts[2]) });
 
     // The demo provider serves inference: a deterministic demo model (not an LLM) behind a real provider node.
     runChild("demo model", tsEntry("demo-model.ts", "--port", String(config.DEMO_MODEL_PORT), "--model", demoOffer.model.name), process.env);

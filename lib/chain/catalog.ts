@@ -7,6 +7,7 @@ export interface BidOffer {
   bidId: Hex;
   provider: Address;
   providerEndpoint: string;
+  providerStake: bigint;
   pricePerSecond: bigint;
   createdAt: bigint;
 }
@@ -46,6 +47,7 @@ export async function listModelOffers(reader: Reader = defaultReader()): Promise
           bidId: bid.bidId,
           provider: bid.provider,
           providerEndpoint: providers.get(bid.provider)?.endpoint ?? "",
+          providerStake: providers.get(bid.provider)?.stake ?? 0n,
           pricePerSecond: bid.pricePerSecond,
           createdAt: bid.createdAt,
         }))

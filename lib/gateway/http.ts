@@ -1,0 +1,148 @@
+// What every /api/v1 route handler shares, done once: a request id on every response, API key
+// auth, per-key rate limits, body size and JSON parsing, the usage record of inference requests,
+// and mapping errors to OpenAI's error shape (causes are logged with the request id, not shown).
+import "server-only";
+import { randomBytes } from "node:crypto";
+import type { AuthenticatedKey } from "@/lib/auth";
+import { ApiError } from "./errors";
+import { getGateway, type Gateway } from "./runtime";
+import type { UsageEntry } from "./usage";
+
+/** The usage record of one inference request, filled in while it runs. */
+export class UsageTracker {
+  private finished = false;
+  /** Set by a streaming handler: the record is written when its stream ends, not when it returns. */
+  deferred = false;
+  readonly entry: Omit<UsageEntry, "durationMs" | "status" | "errorCode">;
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly key: AuthenticatedKey,
+    requestId: string,
+    endpoint: UsageEntry["endpoint"],
+  ) {
+    this.entry = { apiKeyId: key.id, requestId, endpoint, stream: false, model: "", promptTokens: 0, completionTokens: 0 };
+  }
+
+  /** Writes the record (once) and counts its tokens against the key's TPM limit. */
+  finish(status: UsageEntry["status"], errorCode?: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.gateway.usage.record({ ...this.entry, durationMs: Date.now() - this.started, status, ...(errorCode ? { errorCode } : {}) });
+    const tokens = this.entry.promptTokens + this.entry.completionTokens;
+    if (tokens > 0) this.gateway.limits.recordTokens(this.key.id, tokens);
+  }
+}
+
+export interface ApiContext {
+  request: Request;
+  requestId: string;
+  key: AuthenticatedKey;
+  gateway: Gateway;
+  /** Present on inference endpoints. */
+  usage: UsageTracker | undefined;
+}
+
+type RouteParams = { params: Promise<Record<string, string>> };
+
+export function jsonResponse(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(body), { status: init.status ?? 200, headers });
+}
+
+function errorResponse(error: ApiError, requestId: string, extraHeaders: Record<string, string> = {}): Response {
+  return jsonResponse(error.toBody(), { status: error.status, headers: { ...extraHeaders, ...error.options.headers, "x-request-id": requestId } });
+}
+
+/** Maps anything thrown to the ApiError shown to the caller; unexpected causes are logged. */
+export function toApiError(error: unknown, requestId: string, log: { error(message: string): void }): ApiError {
+  if (error instanceof ApiError) return error;
+  log.error(`request ${requestId} failed: ${(error as Error)?.stack ?? String(error)}`);
+  return new ApiError("internal_error", `The gateway failed to process this request (request id ${requestId}).`);
+}
+
+/**
+ * Wraps a /api/v1 route handler: `handler` runs only for a valid, non-revoked key within its rate
+ * limits, and whatever it returns or throws leaves with an x-request-id and the rate limit headers.
+ */
+export function withApiKey(
+  handler: (ctx: ApiContext, params: Record<string, string>) => Promise<Response>,
+  options: { usageEndpoint?: UsageEntry["endpoint"] } = {},
+) {
+  return async (request: Request, route: RouteParams): Promise<Response> => {
+    const requestId = `req_${randomBytes(12).toString("hex")}`;
+    let gateway: Gateway;
+    let key: AuthenticatedKey | null;
+    try {
+      gateway = await getGateway();
+      key = await gateway.keys.verify(request.headers.get("authorization"));
+    } catch (error) {
+      console.error(`[gateway] request ${requestId}: gateway unavailable: ${(error as Error)?.stack ?? error}`);
+      return errorResponse(new ApiError("gateway_unavailable", "The gateway is temporarily unavailable; please retry shortly."), requestId);
+    }
+    if (!key) {
+      const message = request.headers.get("authorization")
+        ? "Incorrect API key provided. You can find and create API keys in your dashboard."
+        : "You didn't provide an API key. Send it in the Authorization header as `Bearer <key>`.";
+      return errorResponse(new ApiError("invalid_api_key", message), requestId);
+    }
+
+    const usage = options.usageEndpoint ? new UsageTracker(gateway, key, requestId, options.usageEndpoint) : undefined;
+    const decision = gateway.limits.check(key.id, key);
+    if (!decision.allowed) {
+      usage?.finish("error", "rate_limit_exceeded");
+      const what = decision.limitedBy === "tokens" ? "tokens per minute" : "requests per minute";
+      const error = new ApiError("rate_limit_exceeded", `Rate limit reached for this API key (${what}). Please retry after ${decision.retryAfterSeconds ?? 1} s.`, {
+        headers: { "retry-after": String(decision.retryAfterSeconds ?? 1) },
+        type: decision.limitedBy ?? "requests",
+      });
+      return errorResponse(error, requestId, decision.headers);
+    }
+
+    try {
+      const response = await handler({ request, requestId, key, gateway, usage }, await route.params);
+      if (usage && !usage.deferred) usage.finish(response.ok ? "ok" : "error", response.ok ? undefined : `http_${response.status}`);
+      for (const [name, value] of Object.entries(decision.headers)) response.headers.set(name, value);
+      response.headers.set("x-request-id", requestId);
+      return response;
+    } catch (thrown) {
+      const error = toApiError(thrown, requestId, gateway.log);
+      usage?.finish("error", error.code);
+      return errorResponse(error, requestId, decision.headers);
+    }
+  };
+}
+
+/** The request body as a JSON object, or ApiError 413 / 400. Reads at most `maxBytes`. */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
+  const tooLarge = () =>
+    new ApiError("request_too_large", `Request body too large: the limit is ${maxBytes} bytes.`, { status: 413 });
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  if (!request.body) throw new ApiError("invalid_request_error", "The request needs a JSON body.");
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    parts.push(value);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(parts).toString("utf8"));
+  } catch {
+    throw new ApiError("invalid_request_error", "We could not parse the JSON body of your request. It must be a JSON object.");
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw new ApiError("invalid_request_error", "The request body must be a JSON object.");
+  }
+  return body as Record<string, unknown>;
+}

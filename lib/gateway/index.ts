@@ -1,0 +1,6 @@
+// The OpenAI-compatible gateway: route handler wrapper and operations (for app/api/v1), and the
+// runtime that owns the session pool.
+export { withApiKey, type ApiContext } from "./http";
+export { listModels, retrieveModel, createChatCompletion, createEmbeddings } from "./openai-api";
+export { getGateway, type Gateway } from "./runtime";
+export { ApiError, type ApiErrorCode } from "./errors";

@@ -1,0 +1,27 @@
+// The gateway's life inside the Next.js server (called from instrumentation.ts): started before the
+// first request, so the session pool is recovered and tidied from the start, and on SIGTERM /
+// SIGINT given the chance to write its queued usage records before the process exits. `npm start`
+// sets NEXT_MANUAL_SIG_HANDLE so that Next.js leaves those signals to this handler.
+import "server-only";
+import { getGateway } from "./runtime";
+
+const SHUTDOWN_LIMIT_MS = 15_000;
+
+export async function startGatewayWithServer(): Promise<void> {
+  const gateway = await getGateway().catch((error: unknown) => {
+    // The site still serves; /api/v1 answers 503 and retries building the gateway per request.
+    console.error(`[gateway] failed to start: ${(error as Error).stack ?? error}`);
+    return undefined;
+  });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    const deadline = setTimeout(() => process.exit(0), SHUTDOWN_LIMIT_MS);
+    deadline.unref();
+    await gateway?.shutdown().catch((error: unknown) => console.error(`[gateway] shutdown: ${(error as Error).message}`));
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
+}

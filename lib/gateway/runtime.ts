@@ -1,0 +1,98 @@
+// The gateway as one object per server process: model directory, key verifier, rate limiter,
+// usage writer and, when GATEWAY_PRIVATE_KEY is set, the session manager with the gateway wallet.
+// Built once (kept on globalThis so hot reloads do not start a second pool) and started from
+// instrumentation.ts at server start; route handlers await the same instance.
+import "server-only";
+import os from "node:os";
+import type { Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { apiKeyVerifier, type ApiKeyVerifier } from "@/lib/auth";
+import { chainConfig, publicClient } from "@/lib/chain/config";
+import { createConsumer, type Consumer } from "@/lib/consumer";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { assertNativeSecp256k1 } from "@/lib/morrpc";
+import { ModelDirectory } from "./models";
+import { gatewayRateLimiter, type RateLimiter } from "./rate-limit";
+import { DEFAULT_RATING_WEIGHTS, parseRatingWeights } from "./rating";
+import { SessionManager, type GatewayLog } from "./session-manager";
+import { UsageWriter } from "./usage";
+
+export interface Gateway {
+  directory: ModelDirectory;
+  keys: ApiKeyVerifier;
+  limits: RateLimiter;
+  usage: UsageWriter;
+  /** Absent when no gateway wallet is configured: /api/v1 then lists models but serves no inference. */
+  inference?: { sessions: SessionManager; consumer: Consumer };
+  firstByteTimeoutMs: number;
+  maxBodyBytes: number;
+  log: GatewayLog;
+  shutdown(): Promise<void>;
+}
+
+const log: GatewayLog = {
+  info: (message) => console.log(`[gateway] ${message}`),
+  error: (message) => console.error(`[gateway] ${message}`),
+};
+
+async function buildGateway(): Promise<Gateway> {
+  const config = env();
+  const chain = chainConfig();
+  const ctx = { client: publicClient(chain), diamond: chain.diamond, mor: chain.mor };
+  const directory = new ModelDirectory(ctx, {
+    weights: config.GATEWAY_RATING_WEIGHTS ? parseRatingWeights(config.GATEWAY_RATING_WEIGHTS) : DEFAULT_RATING_WEIGHTS,
+    providerAllowlist: config.GATEWAY_PROVIDER_ALLOWLIST as Address[],
+  });
+  const usage = new UsageWriter(db(), log);
+  let inference: Gateway["inference"];
+  if (config.GATEWAY_PRIVATE_KEY) {
+    assertNativeSecp256k1(); // an ECDH and a verification per streamed chunk: never on the slow fallback
+    const consumer = await createConsumer(ctx, config.GATEWAY_PRIVATE_KEY, privateKeyToAccount(config.GATEWAY_PRIVATE_KEY));
+    const sessions = new SessionManager({
+      db: db(),
+      consumer,
+      directory,
+      instanceId: config.GATEWAY_INSTANCE_ID ?? `${os.hostname()}:${config.PORT}`,
+      sessionSeconds: config.GATEWAY_SESSION_SECONDS,
+      maxSessionsPerModel: config.GATEWAY_MAX_SESSIONS_PER_MODEL,
+      idleCloseMs: config.GATEWAY_SESSION_IDLE_SECONDS * 1000,
+      renewBeforeSeconds: config.GATEWAY_RENEW_BEFORE_SECONDS,
+      directPayment: config.GATEWAY_DIRECT_PAYMENT,
+      providerCooldownMs: config.GATEWAY_PROVIDER_COOLDOWN_SECONDS * 1000,
+      acquireTimeoutMs: config.GATEWAY_ACQUIRE_TIMEOUT_MS,
+      maintenanceIntervalMs: config.GATEWAY_MAINTENANCE_INTERVAL_MS,
+      log,
+    });
+    await sessions.start();
+    inference = { sessions, consumer };
+    log.info(`session pool of wallet ${consumer.account.address} on chain ${consumer.chainId} started`);
+  } else {
+    log.info("GATEWAY_PRIVATE_KEY is not set: /api/v1 lists models but cannot serve inference");
+  }
+  return {
+    directory,
+    keys: apiKeyVerifier(),
+    limits: gatewayRateLimiter(),
+    usage,
+    inference,
+    firstByteTimeoutMs: config.GATEWAY_FIRST_BYTE_TIMEOUT_MS,
+    maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+    log,
+    async shutdown() {
+      await inference?.sessions.stop();
+      await usage.flush();
+    },
+  };
+}
+
+const globalForGateway = globalThis as unknown as { morpheusGateway?: Promise<Gateway> };
+
+/** The process's gateway, built on first use; a failed build is retried by the next call. */
+export function getGateway(): Promise<Gateway> {
+  globalForGateway.morpheusGateway ??= buildGateway().catch((error) => {
+    globalForGateway.morpheusGateway = undefined;
+    throw error;
+  });
+  return globalForGateway.morpheusGateway;
+}

@@ -1,0 +1,489 @@
+// The gateway's pool of on-chain sessions, shared by every request and every gateway instance
+// through the database. A request claims one idle session (providers serve one request per
+// session at a time) with an atomic UPDATE … FOR UPDATE SKIP LOCKED, so two instances never get
+// the same one; when none is idle a new session is opened with the best-rated bid, up to a cap
+// per model counted under a per-model lock, so instances never over-open. A background loop
+// renews sessions before they expire, closes idle ones with the provider's signed receipt,
+// withdraws stakes released from hold, and after a restart puts the pool back in order.
+import type { Address, Hash, Hex } from "viem";
+import { getSession, getUserSessionIds, getUserStakesOnHold, getProvider, getBid, readMany } from "@/lib/chain/reads";
+import { withdrawUserStakes } from "@/lib/chain/writes";
+import {
+  obtainCloseReceipt,
+  openApprovedSession,
+  requestApproval,
+  submitClose,
+  type Consumer,
+  type OpenedSession,
+} from "@/lib/consumer";
+import type { Db, GatewaySession } from "@/lib/db";
+import { ApiError } from "./errors";
+import type { GatewayModel, ModelDirectory, RankedOffer } from "./models";
+import { TxQueue } from "./tx-queue";
+
+export interface GatewayLog {
+  info(message: string): void;
+  error(message: string): void;
+}
+
+export interface SessionManagerOptions {
+  db: Db;
+  consumer: Consumer;
+  directory: ModelDirectory;
+  /** Stable across restarts of the same instance: its leftover claims are released at start. */
+  instanceId: string;
+  /** How long the sessions it opens last (the stake is sized from it and the bid price). */
+  sessionSeconds: number;
+  maxSessionsPerModel: number;
+  /** A session unused this long is closed. */
+  idleCloseMs: number;
+  /** Sessions this close to their end are not handed out; recently used ones are replaced first. */
+  renewBeforeSeconds: number;
+  directPayment: boolean;
+  /** A provider that failed is skipped this long. */
+  providerCooldownMs: number;
+  /** How long a request waits for a session when the model is at its cap. */
+  acquireTimeoutMs: number;
+  maintenanceIntervalMs: number;
+  log: GatewayLog;
+}
+
+/** One request's hold on a session. */
+export interface SessionLease {
+  readonly rowId: string;
+  readonly session: Pick<OpenedSession, "sessionId" | "endpoint" | "providerPubKey" | "provider" | "bidId">;
+  /** True when the session was opened for this request. */
+  readonly opened: boolean;
+}
+
+/** A request left holding a session longer than any request can take (its process died). */
+const ABANDONED_CLAIM_MS = 10 * 60_000;
+const WITHDRAW_EVERY_MS = 5 * 60_000;
+
+type RawSessionRow = {
+  id: string;
+  session_id: string | null;
+  bid_id: string;
+  provider_address: string;
+  provider_endpoint: string;
+  provider_pub_key: string | null;
+};
+
+export class SessionManager {
+  private readonly txQueue = new TxQueue();
+  private readonly cooldown = new Map<string, { until: number; reason: string }>();
+  private readonly releasedWaiters = new Set<() => void>();
+  private maintenanceTimer: NodeJS.Timeout | undefined;
+  private maintaining: Promise<void> | undefined;
+  private lastWithdrawAt = 0;
+  private stopped = false;
+
+  constructor(private readonly o: SessionManagerOptions) {}
+
+  private get wallet(): string {
+    return this.o.consumer.account.address.toLowerCase();
+  }
+
+  private get chainId(): number {
+    return Number(this.o.consumer.chainId);
+  }
+
+  /** Recovers the pool left by a previous run, then keeps it in order in the background. */
+  async start(): Promise<void> {
+    await this.recover();
+    const tick = () => {
+      if (this.stopped) return;
+      this.maintain()
+        .catch((error) => this.o.log.error(`session maintenance: ${(error as Error).message}`))
+        .finally(() => {
+          if (!this.stopped) this.maintenanceTimer = setTimeout(tick, this.o.maintenanceIntervalMs).unref();
+        });
+    };
+    this.maintenanceTimer = setTimeout(tick, this.o.maintenanceIntervalMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.maintenanceTimer) clearTimeout(this.maintenanceTimer);
+    await this.maintaining?.catch(() => {});
+  }
+
+  // --- providers that failed ------------------------------------------------------------------
+
+  markProviderFailed(provider: Address | string, reason: string): void {
+    this.cooldown.set(provider.toLowerCase(), { until: Date.now() + this.o.providerCooldownMs, reason });
+    this.o.log.error(`provider ${provider} skipped for ${Math.round(this.o.providerCooldownMs / 1000)} s: ${reason}`);
+  }
+
+  private inCooldown(provider: string): boolean {
+    const entry = this.cooldown.get(provider.toLowerCase());
+    if (entry && entry.until <= Date.now()) this.cooldown.delete(provider.toLowerCase());
+    return entry !== undefined && entry.until > Date.now();
+  }
+
+  // --- acquiring a session for a request ------------------------------------------------------
+
+  /**
+   * A session for one request on `model`: an idle one from the pool (preferring better-rated
+   * providers), else a newly opened one with the best bid that works. Throws ApiError 503 when no
+   * provider can serve or every session stays busy past acquireTimeoutMs.
+   */
+  async acquire(model: GatewayModel, { signal, exclude }: { signal?: AbortSignal; exclude?: ReadonlySet<string> } = {}): Promise<SessionLease> {
+    const deadline = Date.now() + this.o.acquireTimeoutMs;
+    const ranked = await this.o.directory.rankedOffers(model);
+    const failed = new Set(exclude ?? []);
+    for (;;) {
+      const candidates = ranked.filter((o) => !failed.has(o.provider.toLowerCase()) && !this.inCooldown(o.provider));
+      if (candidates.length === 0) {
+        throw new ApiError("no_provider_available", ranked.length === 0 ? `No provider currently serves ${model.id}.` : `No provider of ${model.id} is reachable right now; please retry shortly.`);
+      }
+      const claimed = await this.claimIdle(model.modelId, candidates.map((o) => o.provider.toLowerCase()));
+      if (claimed) return claimed;
+
+      let atCap = false;
+      for (const offer of candidates) {
+        const reserved = await this.reserveOpening(model.modelId, offer);
+        if (!reserved) {
+          atCap = true;
+          break;
+        }
+        try {
+          return await this.openReserved(reserved, offer, signal);
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          failed.add(offer.provider.toLowerCase());
+          this.markProviderFailed(offer.provider, `opening a session failed: ${(error as Error).message}`);
+        }
+      }
+      if (!atCap) continue; // every candidate failed: the loop ends with the 503 above
+      await this.waitForRelease(deadline, signal);
+    }
+  }
+
+  /** Puts the session back: idle for the next request, or closing if it misbehaved. */
+  async release(lease: SessionLease, outcome: "ok" | "broken", note?: string): Promise<void> {
+    if (outcome === "ok") {
+      await this.o.db.$executeRaw`
+        UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, last_used_at = now(), request_count = request_count + 1
+        WHERE id = ${lease.rowId}::uuid AND state = 'busy' AND claimed_by = ${this.o.instanceId}`;
+      for (const wake of this.releasedWaiters) wake();
+    } else {
+      // The maintenance loop closes it (with the provider's receipt if it still answers).
+      await this.o.db.$executeRaw`
+        UPDATE gateway_sessions SET state = 'closing', claimed_by = NULL, claimed_at = NULL, note = ${truncate(note)}
+        WHERE id = ${lease.rowId}::uuid AND state = 'busy' AND claimed_by = ${this.o.instanceId}`;
+    }
+  }
+
+  private async claimIdle(modelId: Hex, preferredProviders: string[]): Promise<SessionLease | undefined> {
+    const usableUntil = new Date(Date.now() + this.o.renewBeforeSeconds * 1000);
+    const rows = await this.o.db.$queryRaw<RawSessionRow[]>`
+      UPDATE gateway_sessions SET state = 'busy', claimed_by = ${this.o.instanceId}, claimed_at = now()
+      WHERE id = (
+        SELECT id FROM gateway_sessions
+        WHERE model_id = ${modelId} AND state = 'idle' AND user_address = ${this.wallet} AND chain_id = ${this.chainId}
+          AND ends_at > ${usableUntil} AND provider_address = ANY(${preferredProviders}::text[])
+        ORDER BY array_position(${preferredProviders}::text[], provider_address), last_used_at DESC
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING id, session_id, bid_id, provider_address, provider_endpoint, provider_pub_key`;
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      rowId: row.id,
+      opened: false,
+      session: {
+        sessionId: row.session_id as Hash,
+        endpoint: row.provider_endpoint,
+        providerPubKey: row.provider_pub_key as Hex,
+        provider: row.provider_address as Address,
+        bidId: row.bid_id as Hash,
+      },
+    };
+  }
+
+  /** Writes the 'opening' row if the model is below its cap; the check and insert are atomic. */
+  private async reserveOpening(modelId: Hex, offer: RankedOffer): Promise<GatewaySession | null> {
+    return this.o.db.$transaction(async (tx) => {
+      // Serialises openers of this model across instances (on PGlite, transactions already are).
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`gateway-open:${this.wallet}:${modelId}`}))`;
+      const [{ live }] = await tx.$queryRaw<{ live: number }[]>`
+        SELECT count(*)::int AS live FROM gateway_sessions
+        WHERE model_id = ${modelId} AND user_address = ${this.wallet} AND chain_id = ${this.chainId} AND state IN ('opening', 'idle', 'busy')`;
+      if (live >= this.o.maxSessionsPerModel) return null;
+      return tx.gatewaySession.create({
+        data: {
+          chainId: this.chainId,
+          userAddress: this.wallet,
+          modelId,
+          bidId: offer.bidId.toLowerCase(),
+          providerAddress: offer.provider.toLowerCase(),
+          providerEndpoint: offer.endpoint,
+          pricePerSecond: offer.pricePerSecond.toString(),
+          stake: "0",
+          state: "opening",
+          claimedBy: this.o.instanceId,
+          claimedAt: new Date(),
+        },
+      });
+    });
+  }
+
+  private async openReserved(row: GatewaySession, offer: RankedOffer, signal?: AbortSignal): Promise<SessionLease> {
+    try {
+      const pending = await requestApproval(this.o.consumer, offer, {
+        durationSeconds: BigInt(this.o.sessionSeconds),
+        directPayment: this.o.directPayment,
+        signal,
+        timeouts: { firstByteMs: 15_000 },
+      });
+      await this.o.db.gatewaySession.update({
+        where: { id: row.id },
+        data: { providerPubKey: pending.approval.providerPubKey, stake: pending.stake.toString() },
+      });
+      const opened = await this.txQueue.run(() => openApprovedSession(this.o.consumer, pending));
+      await this.o.db.gatewaySession.update({
+        where: { id: row.id },
+        data: {
+          sessionId: opened.sessionId.toLowerCase(),
+          openedAt: new Date(Number(opened.openedAt) * 1000),
+          endsAt: new Date(Number(opened.endsAt) * 1000),
+          openTxHash: opened.openTxHash,
+          state: "busy",
+          claimedAt: new Date(),
+        },
+      });
+      this.o.log.info(`opened session ${opened.sessionId} with ${offer.provider} (bid ${offer.bidId}, ends ${new Date(Number(opened.endsAt) * 1000).toISOString()})`);
+      return { rowId: row.id, opened: true, session: opened };
+    } catch (error) {
+      // Nothing was opened on-chain unless openApprovedSession got that far; the reconciler
+      // checks the chain before giving up on a row that has a pub key (see reconcileOpening).
+      await this.o.db.gatewaySession
+        .update({ where: { id: row.id }, data: { state: "failed", claimedBy: null, note: truncate((error as Error).message) } })
+        .catch(() => {});
+      throw error;
+    }
+  }
+
+  private waitForRelease(deadline: number, signal?: AbortSignal): Promise<void> {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      return Promise.reject(new ApiError("no_provider_available", "Every session of this model is busy; please retry shortly.", { headers: { "retry-after": "1" } }));
+    }
+    return new Promise((resolve, reject) => {
+      // Woken by a release in this process; the short poll catches releases by other instances.
+      const done = () => {
+        clearTimeout(timer);
+        this.releasedWaiters.delete(done);
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        clearTimeout(timer);
+        this.releasedWaiters.delete(done);
+        reject(signal?.reason ?? new Error("aborted"));
+      };
+      const timer = setTimeout(done, Math.min(remaining, 200));
+      this.releasedWaiters.add(done);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  // --- background upkeep ----------------------------------------------------------------------
+
+  /** One maintenance pass (also callable by tests). Passes never overlap within an instance. */
+  maintain(): Promise<void> {
+    this.maintaining ??= this.runMaintenance().finally(() => {
+      this.maintaining = undefined;
+    });
+    return this.maintaining;
+  }
+
+  private async runMaintenance(): Promise<void> {
+    // Claims a request left behind when its process died.
+    await this.o.db.$executeRaw`
+      UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL
+      WHERE state = 'busy' AND user_address = ${this.wallet} AND claimed_at < ${new Date(Date.now() - ABANDONED_CLAIM_MS)}`;
+    await this.reconcileStaleOpenings();
+
+    const idleSince = new Date(Date.now() - this.o.idleCloseMs);
+    const endingBy = new Date(Date.now() + this.o.renewBeforeSeconds * 1000);
+    // Claim what to close in one statement, so only one instance closes each session.
+    const toClose = await this.o.db.$queryRaw<{ id: string; model_id: string; renew: boolean }[]>`
+      UPDATE gateway_sessions SET state = 'closing', claimed_by = ${this.o.instanceId}, claimed_at = now()
+      WHERE user_address = ${this.wallet} AND chain_id = ${this.chainId} AND (
+        (state = 'idle' AND (last_used_at < ${idleSince} OR ends_at < ${endingBy}))
+        OR (state = 'closing' AND (claimed_by IS NULL OR claimed_at < ${new Date(Date.now() - ABANDONED_CLAIM_MS)}))
+      )
+      RETURNING id, model_id, (last_used_at >= ${idleSince} AND ends_at < ${endingBy}) AS renew`;
+    for (const row of toClose) {
+      if (this.stopped) break;
+      if (row.renew) await this.renew(row.model_id as Hex).catch((e) => this.o.log.error(`renewing a session of ${row.model_id}: ${(e as Error).message}`));
+      await this.close(row.id).catch((e) => this.o.log.error(`closing session row ${row.id}: ${(e as Error).message}`));
+    }
+    if (Date.now() - this.lastWithdrawAt > WITHDRAW_EVERY_MS) {
+      this.lastWithdrawAt = Date.now();
+      await this.withdrawReleasedStakes().catch((e) => this.o.log.error(`withdrawing released stakes: ${(e as Error).message}`));
+    }
+  }
+
+  /** Opens a replacement for a session about to end that is still in use, and leaves it idle. */
+  private async renew(modelId: Hex): Promise<void> {
+    const model = (await this.o.directory.list()).find((m) => m.modelId === modelId);
+    if (!model) return;
+    for (const offer of (await this.o.directory.rankedOffers(model)).filter((o) => !this.inCooldown(o.provider))) {
+      const reserved = await this.reserveOpening(modelId, offer);
+      if (!reserved) return; // at the cap: the pool is big enough already
+      try {
+        const lease = await this.openReserved(reserved, offer);
+        await this.release(lease, "ok");
+        return;
+      } catch (error) {
+        this.markProviderFailed(offer.provider, `renewal failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Closes a row this instance claimed in state 'closing': receipt from the provider, or a dispute. */
+  private async close(rowId: string): Promise<void> {
+    const row = await this.o.db.gatewaySession.findUniqueOrThrow({ where: { id: rowId } });
+    if (!row.sessionId) {
+      await this.o.db.gatewaySession.update({ where: { id: rowId }, data: { state: "failed", claimedBy: null } });
+      return;
+    }
+    const onChain = await getSession(this.o.consumer.ctx, row.sessionId as Hex);
+    if (onChain.closedAt !== 0n) {
+      await this.o.db.gatewaySession.update({
+        where: { id: rowId },
+        data: { state: "closed", closedAt: new Date(Number(onChain.closedAt) * 1000), claimedBy: null, note: row.note ?? "already closed on-chain" },
+      });
+      return;
+    }
+    const session = {
+      sessionId: row.sessionId as Hash,
+      endpoint: row.providerEndpoint,
+      provider: row.providerAddress as Address,
+      providerPubKey: (row.providerPubKey ?? undefined) as Hex | undefined,
+    };
+    const receipt = await obtainCloseReceipt(this.o.consumer, session, { timeouts: { dialMs: 3_000, firstByteMs: 10_000 } });
+    const hash = await this.txQueue.run(() => submitClose(this.o.consumer, receipt));
+    await this.o.db.gatewaySession.update({
+      where: { id: rowId },
+      data: { state: "closed", closedAt: new Date(), closeTxHash: hash, claimedBy: null, disputed: receipt.disputed, note: truncate(receipt.disputeReason ?? row.note) },
+    });
+    this.o.directory.invalidate(); // the receipt changed the provider's on-chain stats
+    this.o.log.info(`closed session ${row.sessionId} with ${row.providerAddress}${receipt.disputed ? ` as a dispute (${receipt.disputeReason})` : " with its receipt"}`);
+  }
+
+  private async withdrawReleasedStakes(): Promise<void> {
+    const { available } = await getUserStakesOnHold(this.o.consumer.ctx, this.o.consumer.account.address);
+    if (available === 0n) return;
+    const { amount } = await this.txQueue.run(() => withdrawUserStakes(this.o.consumer.ctx, this.o.consumer.wallet));
+    if (amount > 0n) this.o.log.info(`withdrew ${amount} wei of MOR released from hold`);
+  }
+
+  // --- after a restart ------------------------------------------------------------------------
+
+  /**
+   * Puts the pool back in order: this instance's leftover claims are released (their requests
+   * died with the previous process), half-finished openings are checked against the chain, and
+   * sessions open on-chain that the database does not know are closed, so none is orphaned.
+   */
+  async recover(): Promise<void> {
+    const released = await this.o.db.$executeRaw`
+      UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL
+      WHERE state = 'busy' AND claimed_by = ${this.o.instanceId}`;
+    const reopened = await this.o.db.$executeRaw`
+      UPDATE gateway_sessions SET claimed_at = ${new Date(0)}
+      WHERE state = 'opening' AND claimed_by = ${this.o.instanceId}`;
+    await this.reconcileStaleOpenings();
+    const adopted = await this.closeOrphans();
+    if (released || reopened || adopted) {
+      this.o.log.info(`recovered the session pool: ${released} claim(s) released, ${reopened} opening(s) checked, ${adopted} orphaned on-chain session(s) queued for closing`);
+    }
+  }
+
+  /** 'opening' rows whose opener is gone: adopt the session if the chain has it, else mark failed. */
+  private async reconcileStaleOpenings(): Promise<void> {
+    const stale = await this.o.db.$queryRaw<{ id: string }[]>`
+      UPDATE gateway_sessions SET claimed_by = ${this.o.instanceId}, claimed_at = now()
+      WHERE state = 'opening' AND user_address = ${this.wallet} AND claimed_at < ${new Date(Date.now() - 2 * 60_000)}
+      RETURNING id`;
+    if (stale.length === 0) return;
+    const ctx = this.o.consumer.ctx;
+    const known = new Set(
+      (await this.o.db.gatewaySession.findMany({ where: { userAddress: this.wallet, sessionId: { not: null } }, select: { sessionId: true } })).map((r) => r.sessionId),
+    );
+    const onChain = await readMany(await getUserSessionIds(ctx, this.o.consumer.account.address), (id) => getSession(ctx, id));
+    for (const { id } of stale) {
+      const row = await this.o.db.gatewaySession.findUniqueOrThrow({ where: { id } });
+      const match = onChain.find(
+        (s) => !known.has(s.sessionId.toLowerCase()) && s.bidId.toLowerCase() === row.bidId && s.closedAt === 0n && Number(s.openedAt) * 1000 >= row.createdAt.getTime() - 60_000,
+      );
+      if (match && row.providerPubKey) {
+        known.add(match.sessionId.toLowerCase());
+        await this.o.db.gatewaySession.update({
+          where: { id },
+          data: {
+            sessionId: match.sessionId.toLowerCase(),
+            openedAt: new Date(Number(match.openedAt) * 1000),
+            endsAt: new Date(Number(match.endsAt) * 1000),
+            stake: match.stake.toString(),
+            state: "idle",
+            claimedBy: null,
+            claimedAt: null,
+            note: "adopted after an interrupted opening",
+          },
+        });
+      } else {
+        await this.o.db.gatewaySession.update({ where: { id }, data: { state: "failed", claimedBy: null, note: "opening interrupted before the session was opened" } });
+      }
+    }
+  }
+
+  /** On-chain sessions of the gateway wallet still open but unknown to the pool: queued for closing. */
+  private async closeOrphans(): Promise<number> {
+    const ctx = this.o.consumer.ctx;
+    const ids = await getUserSessionIds(ctx, this.o.consumer.account.address);
+    const tracked = new Set(
+      (await this.o.db.gatewaySession.findMany({ where: { userAddress: this.wallet, sessionId: { in: ids.map((i) => i.toLowerCase()) } }, select: { sessionId: true } })).map(
+        (r) => r.sessionId,
+      ),
+    );
+    const untracked = ids.filter((id) => !tracked.has(id.toLowerCase()));
+    const sessions = (await readMany(untracked, (id) => getSession(ctx, id))).filter((s) => s.closedAt === 0n);
+    let queued = 0;
+    for (const s of sessions) {
+      const bid = await getBid(ctx, s.bidId);
+      const provider = await getProvider(ctx, bid.provider);
+      await this.o.db.gatewaySession.createMany({
+        data: [
+          {
+            sessionId: s.sessionId.toLowerCase(),
+            chainId: this.chainId,
+            userAddress: this.wallet,
+            modelId: bid.modelId.toLowerCase(),
+            bidId: s.bidId.toLowerCase(),
+            providerAddress: bid.provider.toLowerCase(),
+            providerEndpoint: provider.endpoint,
+            pricePerSecond: bid.pricePerSecond.toString(),
+            stake: s.stake.toString(),
+            openedAt: new Date(Number(s.openedAt) * 1000),
+            endsAt: new Date(Number(s.endsAt) * 1000),
+            state: "closing",
+            note: "open on-chain but unknown to the pool",
+          },
+        ],
+        skipDuplicates: true,
+      });
+      queued++;
+    }
+    return queued;
+  }
+}
+
+function truncate(text: string | null | undefined): string | null {
+  if (!text) return null;
+  return text.length > 500 ? `${text.slice(0, 497)}…` : text;
+}

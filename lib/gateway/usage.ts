@@ -1,0 +1,81 @@
+// One usage record per inference request (streamed and failed ones included), written off the
+// hot path: requests only queue the record; a writer inserts queued records in batches. A failed
+// insert keeps the batch queued and retries with backoff, and shutdown flushes what is left, so a
+// database hiccup delays records but does not lose them. Records are keyed by request id, so a
+// retried batch never duplicates one.
+import type { Db } from "@/lib/db";
+
+export interface UsageEntry {
+  apiKeyId: string;
+  requestId: string;
+  endpoint: "chat.completions" | "embeddings";
+  stream: boolean;
+  model: string;
+  providerAddress?: string;
+  sessionId?: string;
+  promptTokens: number;
+  completionTokens: number;
+  ttftMs?: number;
+  durationMs: number;
+  status: "ok" | "error";
+  errorCode?: string;
+}
+
+const BATCH_SIZE = 200;
+const FLUSH_DELAY_MS = 100;
+const MAX_BACKOFF_MS = 10_000;
+
+export class UsageWriter {
+  private queue: UsageEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private backoffMs = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: { error(message: string): void },
+  ) {}
+
+  /** Queues a record; returns at once. */
+  record(entry: UsageEntry): void {
+    this.queue.push(entry);
+    this.schedule(FLUSH_DELAY_MS);
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Writes everything queued so far (retrying until it succeeds or `deadline` passes). */
+  async flush(deadline = Date.now() + 30_000): Promise<void> {
+    while (this.queue.length > 0 && Date.now() < deadline) {
+      await (this.flushing ??= this.writeBatch().finally(() => (this.flushing = undefined)));
+      if (this.queue.length > 0 && this.backoffMs > 0) await new Promise((r) => setTimeout(r, Math.min(this.backoffMs, deadline - Date.now())));
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flushing ??= this.writeBatch().finally(() => {
+        this.flushing = undefined;
+        if (this.queue.length > 0) this.schedule(this.backoffMs || FLUSH_DELAY_MS);
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.queue.slice(0, BATCH_SIZE);
+    if (batch.length === 0) return;
+    try {
+      await this.db.usageRecord.createMany({ data: batch, skipDuplicates: true });
+      this.queue.splice(0, batch.length);
+      this.backoffMs = 0;
+    } catch (error) {
+      this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(200, this.backoffMs * 2));
+      this.log.error(`usage records: insert of ${batch.length} failed, retrying in ${this.backoffMs} ms (${this.queue.length} queued): ${(error as Error).message}`);
+    }
+  }
+}
