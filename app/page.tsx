@@ -35,6 +35,9 @@ export default function LandingPage() {
           <Link href="/models" className="rounded-lg bg-brand-500 px-5 py-2.5 font-medium text-ink-950 hover:bg-brand-400">
             Browse models
           </Link>
+          <Link href="/docs" className="rounded-lg border border-ink-700 px-5 py-2.5 font-medium text-zinc-200 hover:border-brand-500">
+            Use the API
+          </Link>
         </div>
       </section>
 

@@ -2,6 +2,7 @@ import Link from "next/link";
 
 const links = [
   { href: "/models", label: "Models" },
+  { href: "/docs", label: "API docs" },
 ];
 
 export function SiteHeader() {

@@ -19,3 +19,17 @@ describe("parseEnv", () => {
     expect(parseEnv({ RPC_URL: "" }).RPC_URL).toBeUndefined();
   });
 });
+
+describe(".env.example", () => {
+  it("documents every variable the app reads", async () => {
+    const fs = await import("node:fs");
+    const path = await import("node:path");
+    const root = path.resolve(import.meta.dirname, "..");
+    const documented = fs.readFileSync(path.join(root, ".env.example"), "utf8");
+    const read = Object.keys(parseEnv({})).filter((name) => name !== "NODE_ENV");
+    // Optional variables without a default do not appear in parseEnv({}): list them from the source.
+    const source = fs.readFileSync(path.join(root, "lib", "env.ts"), "utf8");
+    const declared = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]).filter((name) => name !== "NODE_ENV");
+    for (const name of new Set([...read, ...declared])) expect(documented, `${name} is missing from .env.example`).toMatch(new RegExp(`^${name}=`, "m"));
+  });
+});

@@ -81,7 +81,7 @@ async function buildGateway(): Promise<Gateway> {
     log,
     async shutdown() {
       await inference?.sessions.stop();
-      await usage.flush();
+      await Promise.all([usage.flush(), apiKeyVerifier().flushUsage()]);
     },
   };
 }
