@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Most integration tests wait on child processes, sockets and the chain, not the CPU: run a
+    // few files at once even on a 2-core machine (vitest's default would be one).
+    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
   },
 });
