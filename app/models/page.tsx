@@ -3,6 +3,7 @@ import { listModelOffers, type ModelOffer } from "@/lib/chain/catalog";
 import { activeNetwork } from "@/lib/chain/config";
 import { formatMor, formatMorPerHour } from "@/lib/chain/format";
 import { Address } from "@/components/address";
+import { describeError } from "@/lib/redact";
 
 export const metadata: Metadata = { title: "Models" };
 // Read live from the chain on every request.
@@ -14,7 +15,7 @@ export default async function ModelsPage() {
   try {
     models = await listModelOffers();
   } catch (error) {
-    console.error("models page: chain read failed", error);
+    console.error(`models page: chain read failed: ${describeError(error)}`);
     return (
       <div role="alert" className="rounded-xl border border-red-500/40 bg-red-500/10 p-6 text-red-200">
         <h1 className="mb-2 text-xl font-semibold">The model catalog is unavailable</h1>

@@ -4,6 +4,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import type { AuthenticatedKey } from "@/lib/auth";
+import { describeError } from "@/lib/redact";
 import { ApiError } from "./errors";
 import { getGateway, type Gateway } from "./runtime";
 import type { UsageEntry } from "./usage";
@@ -59,7 +60,7 @@ function errorResponse(error: ApiError, requestId: string, extraHeaders: Record<
 /** Maps anything thrown to the ApiError shown to the caller; unexpected causes are logged. */
 export function toApiError(error: unknown, requestId: string, log: { error(message: string): void }): ApiError {
   if (error instanceof ApiError) return error;
-  log.error(`request ${requestId} failed: ${(error as Error)?.stack ?? String(error)}`);
+  log.error(`request ${requestId} failed: ${describeError(error, { stack: true })}`);
   return new ApiError("internal_error", `The gateway failed to process this request (request id ${requestId}).`);
 }
 
@@ -79,7 +80,7 @@ export function withApiKey(
       gateway = await getGateway();
       key = await gateway.keys.verify(request.headers.get("authorization"));
     } catch (error) {
-      console.error(`[gateway] request ${requestId}: gateway unavailable: ${(error as Error)?.stack ?? error}`);
+      console.error(`[gateway] request ${requestId}: gateway unavailable: ${describeError(error, { stack: true })}`);
       return errorResponse(new ApiError("gateway_unavailable", "The gateway is temporarily unavailable; please retry shortly."), requestId);
     }
     if (!key) {

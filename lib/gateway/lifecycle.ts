@@ -3,6 +3,7 @@
 // SIGINT given the chance to write its queued usage records before the process exits. `npm start`
 // sets NEXT_MANUAL_SIG_HANDLE so that Next.js leaves those signals to this handler.
 import "server-only";
+import { describeError } from "@/lib/redact";
 import { getGateway } from "./runtime";
 
 const SHUTDOWN_LIMIT_MS = 15_000;
@@ -10,7 +11,7 @@ const SHUTDOWN_LIMIT_MS = 15_000;
 export async function startGatewayWithServer(): Promise<void> {
   const gateway = await getGateway().catch((error: unknown) => {
     // The site still serves; /api/v1 answers 503 and retries building the gateway per request.
-    console.error(`[gateway] failed to start: ${(error as Error).stack ?? error}`);
+    console.error(`[gateway] failed to start: ${describeError(error, { stack: true })}`);
     return undefined;
   });
   let stopping = false;
@@ -19,7 +20,7 @@ export async function startGatewayWithServer(): Promise<void> {
     stopping = true;
     const deadline = setTimeout(() => process.exit(0), SHUTDOWN_LIMIT_MS);
     deadline.unref();
-    await gateway?.shutdown().catch((error: unknown) => console.error(`[gateway] shutdown: ${(error as Error).message}`));
+    await gateway?.shutdown().catch((error: unknown) => console.error(`[gateway] shutdown: ${describeError(error)}`));
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop());

@@ -12,6 +12,7 @@ import { createConsumer, type Consumer } from "@/lib/consumer";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { assertNativeSecp256k1 } from "@/lib/morrpc";
+import { redactUrls } from "@/lib/redact";
 import { ModelDirectory } from "./models";
 import { gatewayRateLimiter, type RateLimiter } from "./rate-limit";
 import { DEFAULT_RATING_WEIGHTS, parseRatingWeights } from "./rating";
@@ -33,7 +34,8 @@ export interface Gateway {
 
 const log: GatewayLog = {
   info: (message) => console.log(`[gateway] ${message}`),
-  error: (message) => console.error(`[gateway] ${message}`),
+  // Error texts can quote a failed RPC request's URL, which may hold the RPC provider's API key.
+  error: (message) => console.error(`[gateway] ${redactUrls(message)}`),
 };
 
 async function buildGateway(): Promise<Gateway> {
