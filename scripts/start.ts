@@ -134,7 +134,11 @@ async function main() {
   }
   const applied = await applyMigrations(databaseUrl);
   dbLog.info(applied.length ? `applied migrations: ${applied.join(", ")}` : "database schema is up to date");
-  appEnv.DATABASE_URL = databaseUrl;
+  // The app reaches the embedded database through PGLITE_PORT, not DATABASE_URL: lib/db keeps one
+  // connection to PGlite (one backend, one query at a time; its server refuses clients past a few)
+  // and a PostgreSQL-sized pool only for a DATABASE_URL.
+  if (config.DATABASE_URL) appEnv.DATABASE_URL = config.DATABASE_URL;
+  else appEnv.PGLITE_PORT = String(config.PGLITE_PORT);
 
   const appLog = logger("app");
   if (dev) {

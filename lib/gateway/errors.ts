@@ -42,7 +42,18 @@ export interface ApiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
+// Next.js bundles instrumentation.ts (which builds the gateway) apart from the route handlers, so
+// this module is loaded twice in one server: the session pool throws one copy's ApiError and
+// withApiKey checks against the other's. `instanceof` therefore checks a brand from the global
+// symbol registry, which both copies share, instead of the class identity.
+const apiErrorBrand: unique symbol = Symbol.for("morpheus.gateway.ApiError");
+
 export class ApiError extends Error {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [apiErrorBrand]?: unknown })[apiErrorBrand] === true;
+  }
+
+  readonly [apiErrorBrand] = true;
   readonly status: number;
 
   constructor(

@@ -16,6 +16,7 @@ export class UsageTracker {
   deferred = false;
   readonly entry: Omit<UsageEntry, "durationMs" | "status" | "errorCode">;
   private readonly started = Date.now();
+  private readonly unregister: () => void;
 
   constructor(
     private readonly gateway: Gateway,
@@ -24,12 +25,15 @@ export class UsageTracker {
     endpoint: UsageEntry["endpoint"],
   ) {
     this.entry = { apiKeyId: key.id, requestId, endpoint, stream: false, model: "", promptTokens: 0, completionTokens: 0 };
+    // A request (a stream, mostly) still running when the server shuts down is on record too.
+    this.unregister = gateway.usage.begin(() => this.finish("error", "server_shutdown"));
   }
 
   /** Writes the record (once) and counts its tokens against the key's TPM limit. */
   finish(status: UsageEntry["status"], errorCode?: string): void {
     if (this.finished) return;
     this.finished = true;
+    this.unregister();
     this.gateway.usage.record({ ...this.entry, durationMs: Date.now() - this.started, status, ...(errorCode ? { errorCode } : {}) });
     const tokens = this.entry.promptTokens + this.entry.completionTokens;
     if (tokens > 0) this.gateway.limits.recordTokens(this.key.id, tokens);

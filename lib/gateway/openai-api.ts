@@ -191,6 +191,7 @@ export async function createChatCompletion(ctx: ApiContext): Promise<Response> {
     throw error;
   }
   ctx.usage!.deferred = true;
+  recordTrace(ctx, trace); // the provider and session are known from the first reply on
   const stream = chatEventStream(ctx, { first, replies, model, includeUsage: request.stream_options?.include_usage === true, trace, abort });
   return new Response(stream, {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" },

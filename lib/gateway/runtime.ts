@@ -83,7 +83,7 @@ async function buildGateway(): Promise<Gateway> {
     log,
     async shutdown() {
       await inference?.sessions.stop();
-      await Promise.all([usage.flush(), apiKeyVerifier().flushUsage()]);
+      await Promise.all([usage.close(), apiKeyVerifier().flushUsage()]);
     },
   };
 }

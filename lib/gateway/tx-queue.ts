@@ -1,14 +1,17 @@
 // The gateway's wallet sends one transaction at a time: each takes its nonce from the chain's
 // pending count, so two in flight from one process would race for the same nonce. Another
-// gateway instance sharing the wallet can still take a nonce first; that shows up as a nonce
-// error, and the transaction is retried with a fresh nonce.
+// gateway instance sharing the wallet can still get in between: it may take a nonce first (a
+// nonce error), or its openSession may spend the MOR allowance this instance approved for its own
+// (each opening approves exactly its stake, so of two racing openings one finds the allowance
+// gone: ERC20InsufficientAllowance, refused when viem estimates the gas, before anything is sent).
+// Both are retried: the retry reads a fresh nonce and allowance, and approves again if needed.
 
-const NONCE_ERROR = /nonce too low|nonce has already been used|already known|replacement transaction underpriced|invalid nonce/i;
+const WALLET_CONFLICT = /nonce too low|nonce has already been used|already known|replacement transaction underpriced|invalid nonce|ERC20InsufficientAllowance/i;
 const MAX_ATTEMPTS = 4;
 
-function isNonceError(error: unknown): boolean {
+function isWalletConflict(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (NONCE_ERROR.test(e.message)) return true;
+    if (WALLET_CONFLICT.test(e.message)) return true;
   }
   return false;
 }
@@ -16,19 +19,19 @@ function isNonceError(error: unknown): boolean {
 export class TxQueue {
   private tail: Promise<unknown> = Promise.resolve();
 
-  /** Runs `send` after every transaction queued before it; retries it on nonce conflicts. */
+  /** Runs `send` after every transaction queued before it; retries it on conflicts with other instances. */
   run<T>(send: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(() => this.withNonceRetry(send));
+    const result = this.tail.then(() => this.withRetry(send));
     this.tail = result.catch(() => undefined);
     return result;
   }
 
-  private async withNonceRetry<T>(send: () => Promise<T>): Promise<T> {
+  private async withRetry<T>(send: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await send();
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !isNonceError(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS || !isWalletConflict(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
       }
     }

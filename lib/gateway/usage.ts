@@ -1,8 +1,8 @@
 // One usage record per inference request (streamed and failed ones included), written off the
 // hot path: requests only queue the record; a writer inserts queued records in batches. A failed
-// insert keeps the batch queued and retries with backoff, and shutdown flushes what is left, so a
-// database hiccup delays records but does not lose them. Records are keyed by request id, so a
-// retried batch never duplicates one.
+// insert keeps the batch queued and retries with backoff, and shutdown records the requests it
+// cuts short and flushes what is left, so a database hiccup delays records but does not lose
+// them. Records are keyed by request id, so a retried batch never duplicates one.
 import type { Db } from "@/lib/db";
 
 export interface UsageEntry {
@@ -30,6 +30,8 @@ export class UsageWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private backoffMs = 0;
+  /** Requests still running, each with how to record it as cut short by a shutdown. */
+  private readonly running = new Set<() => void>();
 
   constructor(
     private readonly db: Db,
@@ -44,6 +46,18 @@ export class UsageWriter {
 
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** Registers a running request and how to record it if the process stops first; returns its unregistration. */
+  begin(recordCutShort: () => void): () => void {
+    this.running.add(recordCutShort);
+    return () => this.running.delete(recordCutShort);
+  }
+
+  /** At shutdown: records the requests still running as cut short, then writes everything queued. */
+  async close(deadline?: number): Promise<void> {
+    for (const recordCutShort of [...this.running]) recordCutShort();
+    await this.flush(deadline);
   }
 
   /** Writes everything queued so far (retrying until it succeeds or `deadline` passes). */

@@ -1,0 +1,249 @@
+// The gateway's pool of on-chain sessions across requests and restarts of the gateway process:
+// one session serves many requests (one openSession on-chain); after SIGTERM and a restart with
+// the same GATEWAY_INSTANCE_ID the pool is recovered — a claim left by a request cut off by the
+// shutdown is released and the session reused, an opening interrupted after its on-chain
+// transaction is adopted, a session open on-chain but unknown to the database is closed — so no
+// session of the gateway wallet is left orphaned; and idle sessions are closed on-chain with the
+// provider's receipt (not disputed, provider stats updated).
+import type { Hex } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devAccounts } from "@/lib/chain/anvil";
+import { getProviderModelStats, getSession, getUserSessionIds, readMany } from "@/lib/chain/reads";
+import { openApprovedSession, openProviderSession, requestApproval, type SessionOffer } from "@/lib/consumer";
+import {
+  Cleanup,
+  consumerFor,
+  createKey,
+  eventually,
+  GATEWAY_WALLET,
+  gatewayAddress,
+  modelIdFor,
+  modelsConfig,
+  openaiFor,
+  PRICE,
+  seedProvider,
+  showGatewayOutputOnFailure,
+  startChain,
+  startDatabase,
+  startDemo,
+  startGateway,
+  startProvider,
+  usageRecord,
+  type GatewayProcess,
+  type TestChain,
+  type TestDatabase,
+} from "./fixture";
+
+const [FAST_PROVIDER, SLOW_PROVIDER] = [3, 4];
+const [FAST, SLOW] = ["pool-chat", "pool-slow-chat"];
+const fastModelId = modelIdFor(FAST_PROVIDER, FAST);
+const slowModelId = modelIdFor(SLOW_PROVIDER, SLOW);
+const INSTANCE = "pool-tests";
+const wallet = gatewayAddress.toLowerCase();
+
+const cleanup = new Cleanup();
+let chain: TestChain;
+let database: TestDatabase;
+let key: string;
+let fastOffer: SessionOffer;
+let slowOffer: SessionOffer;
+const gateways: GatewayProcess[] = [];
+
+beforeAll(async () => {
+  chain = await startChain(cleanup);
+  const fastDemo = await startDemo(cleanup);
+  const slowDemo = await startDemo(cleanup, { tokenDelayMs: 40 });
+  const fast = await startProvider(cleanup, chain, { providerIndex: FAST_PROVIDER, models: modelsConfig([{ modelId: fastModelId, url: fastDemo.url }]) });
+  const slow = await startProvider(cleanup, chain, { providerIndex: SLOW_PROVIDER, models: modelsConfig([{ modelId: slowModelId, url: slowDemo.url }]) });
+  const fastBid = await seedProvider(chain, { providerIndex: FAST_PROVIDER, endpoint: fast.endpoint, name: FAST });
+  const slowBid = await seedProvider(chain, { providerIndex: SLOW_PROVIDER, endpoint: slow.endpoint, name: SLOW });
+  fastOffer = { bidId: fastBid.bidId, provider: devAccounts[FAST_PROVIDER].address, endpoint: fast.endpoint, pricePerSecond: PRICE };
+  slowOffer = { bidId: slowBid.bidId, provider: devAccounts[SLOW_PROVIDER].address, endpoint: slow.endpoint, pricePerSecond: PRICE };
+  database = await startDatabase(cleanup);
+  key = await createKey(database.db);
+  gateways.push(await startGateway(cleanup, { chain, database, instanceId: INSTANCE }));
+});
+afterAll(() => cleanup.run());
+showGatewayOutputOnFailure(() => gateways);
+
+const current = () => gateways.at(-1)!;
+const client = () => openaiFor(current(), key);
+const messages = [{ role: "user" as const, content: "Pool me a reply" }];
+
+async function chat(model: string, stream: boolean) {
+  if (!stream) {
+    const { response } = await client().chat.completions.create({ model, messages }).withResponse();
+    return usageRecord(database.db, response.headers.get("x-request-id"));
+  }
+  const { data, response } = await client().chat.completions.create({ model, messages, stream: true }).withResponse();
+  for await (const chunk of data) expect(chunk.object).toBe("chat.completion.chunk");
+  return usageRecord(database.db, response.headers.get("x-request-id"));
+}
+
+/** The gateway wallet's sessions as the chain has them. */
+async function walletSessions() {
+  return readMany(await getUserSessionIds(chain.ctx, gatewayAddress), (id) => getSession(chain.ctx, id));
+}
+
+const rowOf = (sessionId: string) => database.db.gatewaySession.findUniqueOrThrow({ where: { sessionId: sessionId.toLowerCase() } });
+
+/** Restarts the gateway as an operator would: SIGTERM, then `next start` again with the same instance id. */
+async function restart(env: Record<string, string> = {}) {
+  const stopped = await current().stop();
+  expect(stopped, "the gateway exits cleanly on SIGTERM").toEqual({ code: 0, signal: null });
+  gateways.push(await startGateway(cleanup, { chain, database, instanceId: INSTANCE, env }));
+}
+
+describe("session reuse", () => {
+  it("one on-chain session serves request after request", async () => {
+    const records = [];
+    for (const stream of [false, true, false, true, false]) records.push(await chat(FAST, stream));
+    const sessionId = records[0].sessionId!;
+    expect(records.map((r) => [r.status, r.sessionId])).toEqual(Array(5).fill(["ok", sessionId]));
+    expect(await rowOf(sessionId)).toMatchObject({ state: "idle", requestCount: 5, claimedBy: null, modelId: fastModelId });
+    const onChain = await walletSessions();
+    expect(onChain.map((s) => s.sessionId.toLowerCase())).toEqual([sessionId]);
+    expect(onChain[0].closedAt).toBe(0n);
+  });
+
+  it("a client that leaves mid-stream: its request is on record as such, and its session serves the next one", async () => {
+    const { data: stream, response } = await client().chat.completions.create({ model: SLOW, messages, stream: true }).withResponse();
+    let chunks = 0;
+    for await (const chunk of stream) if (chunk && ++chunks === 2) break; // the SDK aborts the request
+    const left = await usageRecord(database.db, response.headers.get("x-request-id"));
+    expect(left).toMatchObject({ stream: true, status: "error", errorCode: "client_closed_request", providerAddress: slowOffer.provider.toLowerCase() });
+    expect(left.sessionId).toMatch(/^0x[0-9a-f]{64}$/);
+    // The session is back in the pool and serves the next request.
+    await eventually(async () => expect(await rowOf(left.sessionId!)).toMatchObject({ state: "idle", claimedBy: null }));
+    const next = await chat(SLOW, true);
+    expect(next).toMatchObject({ status: "ok", sessionId: left.sessionId });
+  });
+});
+
+describe("a gateway restart", () => {
+  it("recovers the pool: claims released and sessions reused, an interrupted opening adopted, an unknown session closed", async () => {
+    const fastSession = (await database.db.gatewaySession.findFirstOrThrow({ where: { modelId: fastModelId } })).sessionId!;
+
+    // What a crash of the gateway leaves on-chain, made with the gateway wallet itself: a session
+    // opened whose row was never written, and an opening whose row was written (with the
+    // provider's key and the stake, as the gateway writes it before its transaction) but never
+    // updated after the transaction.
+    const gatewayConsumer = await consumerFor(chain, GATEWAY_WALLET);
+    const orphan = await openProviderSession(gatewayConsumer, slowOffer, { durationSeconds: 600n });
+    const approved = await requestApproval(gatewayConsumer, fastOffer, { durationSeconds: 600n });
+    const openingRow = await database.db.gatewaySession.create({
+      data: {
+        chainId: Number(gatewayConsumer.chainId),
+        userAddress: wallet,
+        modelId: fastModelId,
+        bidId: fastOffer.bidId.toLowerCase(),
+        providerAddress: fastOffer.provider.toLowerCase(),
+        providerEndpoint: fastOffer.endpoint,
+        pricePerSecond: PRICE.toString(),
+        stake: approved.stake.toString(),
+        providerPubKey: approved.approval.providerPubKey,
+        state: "opening",
+        claimedBy: INSTANCE,
+        claimedAt: new Date(),
+      },
+    });
+    const interrupted = await openApprovedSession(gatewayConsumer, approved);
+
+    // A stream in flight when the gateway is stopped (at its first chunk): its session stays
+    // claimed by this instance.
+    const { data: stream, response } = await client().chat.completions.create({ model: SLOW, messages, stream: true }).withResponse();
+    let firstChunk = () => {};
+    const started = new Promise<void>((resolve) => (firstChunk = resolve));
+    const cut = (async () => {
+      for await (const chunk of stream) if (chunk) firstChunk();
+      return "ended cleanly";
+    })().catch((error: unknown) => error);
+    await started;
+    const [slowRow, ...otherSlow] = await database.db.gatewaySession.findMany({ where: { modelId: slowModelId } });
+    expect(otherSlow).toEqual([]);
+    expect(slowRow).toMatchObject({ state: "busy", claimedBy: INSTANCE });
+    const sessionsBefore = (await walletSessions()).length;
+
+    await restart();
+    expect(await cut, "the stream cut by the shutdown does not look complete").toBeInstanceOf(Error);
+    // The request cut short is on record (written before the gateway exited).
+    expect(await usageRecord(database.db, response.headers.get("x-request-id"))).toMatchObject({
+      stream: true,
+      status: "error",
+      errorCode: "server_shutdown",
+      sessionId: slowRow.sessionId,
+    });
+
+    // Recovered at start, before serving.
+    expect(await database.db.gatewaySession.findUniqueOrThrow({ where: { id: slowRow.id } })).toMatchObject({ state: "idle", claimedBy: null, claimedAt: null });
+    expect(await database.db.gatewaySession.findUniqueOrThrow({ where: { id: openingRow.id } })).toMatchObject({
+      state: "idle",
+      sessionId: interrupted.sessionId.toLowerCase(),
+      claimedBy: null,
+    });
+    expect((await rowOf(orphan.sessionId)).note).toBe("open on-chain but unknown to the pool");
+
+    // Requests reuse the recovered sessions: no new session on-chain.
+    const slowAgain = await chat(SLOW, false);
+    expect(slowAgain.sessionId).toBe(slowRow.sessionId);
+    for (const stream of [false, true]) {
+      expect([fastSession, interrupted.sessionId.toLowerCase()]).toContain((await chat(FAST, stream)).sessionId);
+    }
+    // (The request cut by the shutdown never finished: it is not counted.)
+    expect(await rowOf(slowRow.sessionId!)).toMatchObject({ state: "idle", requestCount: slowRow.requestCount + 1 });
+
+    // The unknown session is closed, with its provider's receipt.
+    const closedOrphan = await eventually(
+      async () => {
+        const row = await rowOf(orphan.sessionId);
+        expect(row.state).toBe("closed");
+        return row;
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(closedOrphan.disputed).toBe(false);
+    const orphanOnChain = await getSession(chain.ctx, orphan.sessionId);
+    expect(orphanOnChain.closedAt).toBeGreaterThan(0n);
+    expect(orphanOnChain.closeoutType).toBe(0n);
+
+    // None orphaned: every session of the gateway wallet still open on-chain is in the pool.
+    const onChain = await walletSessions();
+    expect(onChain).toHaveLength(sessionsBefore);
+    const open = onChain.filter((s) => s.closedAt === 0n).map((s) => s.sessionId.toLowerCase());
+    expect(open.sort()).toEqual([fastSession, interrupted.sessionId.toLowerCase(), slowRow.sessionId].sort());
+    for (const sessionId of open) expect(["idle", "busy"]).toContain((await rowOf(sessionId)).state);
+  });
+});
+
+describe("idle sessions", () => {
+  it("are closed on-chain with the provider's receipt, which updates the provider's stats", async () => {
+    const live = await database.db.gatewaySession.findMany({ where: { state: "idle" } });
+    expect(live).toHaveLength(3);
+    const statsOf = (modelId: Hex, index: number) => getProviderModelStats(chain.ctx, modelId, devAccounts[index].address);
+    const before = { fast: await statsOf(fastModelId, FAST_PROVIDER), slow: await statsOf(slowModelId, SLOW_PROVIDER) };
+
+    await restart({ GATEWAY_SESSION_IDLE_SECONDS: "1" });
+    const closed = await eventually(
+      async () => {
+        const rows = await database.db.gatewaySession.findMany({ where: { id: { in: live.map((r) => r.id) } } });
+        expect(rows.map((r) => r.state)).toEqual(["closed", "closed", "closed"]);
+        return rows;
+      },
+      { timeoutMs: 20_000 },
+    );
+    for (const row of closed) {
+      expect(row).toMatchObject({ disputed: false, claimedBy: null, closeTxHash: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+      expect(row.closedAt).toBeInstanceOf(Date);
+      const onChain = await getSession(chain.ctx, row.sessionId as Hex);
+      expect(onChain.closedAt).toBeGreaterThan(0n);
+      expect(onChain.closeoutType).toBe(0n);
+    }
+    const after = { fast: await statsOf(fastModelId, FAST_PROVIDER), slow: await statsOf(slowModelId, SLOW_PROVIDER) };
+    expect(after.fast).toMatchObject({ successCount: before.fast.successCount + 2, totalCount: before.fast.totalCount + 2 });
+    expect(after.slow).toMatchObject({ successCount: before.slow.successCount + 1, totalCount: before.slow.totalCount + 1 });
+    expect(after.fast.tpsScaled1000.mean).toBeGreaterThan(0n);
+
+    // Nothing of the gateway wallet is left open on-chain.
+    expect((await walletSessions()).filter((s) => s.closedAt === 0n)).toEqual([]);
+  });
+});
