@@ -89,7 +89,34 @@ function toWriteError(functionName: string, error: unknown): ChainWriteError {
   return new ChainWriteError(functionName, `${functionName} failed: ${error.shortMessage}`, undefined, undefined, { cause: error });
 }
 
-/** Sends (viem estimates gas first, which is where a revert shows up) and waits for success. */
+type Mutating = "nonpayable" | "payable";
+
+/** One state-changing call, its arguments typed by the ABI. */
+type WriteRequest<A extends Abi, F extends ContractFunctionName<A, Mutating>> = {
+  address: Address;
+  abi: A;
+  functionName: F;
+  args: ContractFunctionArgs<A, Mutating, F>;
+  account?: Account;
+  chain?: Chain | undefined;
+};
+
+/**
+ * Estimates the gas (where a revert shows up, with its reason) and sends with a margin. The bare
+ * estimate is not enough: the block that includes the transaction can run a costlier path than
+ * the estimate did (block.timestamp moves on: a session closed in the second it opened pays the
+ * provider nothing when estimated and something when mined), and out of gas is a silent revert.
+ */
+async function writeWithMargin<const A extends Abi, const F extends ContractFunctionName<A, Mutating>>(
+  ctx: Reader,
+  wallet: ChainWallet,
+  request: WriteRequest<A, F>,
+): Promise<Hash> {
+  const gas = await ctx.client.estimateContractGas({ ...request, account: wallet.account } as Parameters<Reader["client"]["estimateContractGas"]>[0]);
+  return wallet.writeContract({ ...request, gas: gas + gas / 4n + 25_000n, account: wallet.account, chain: wallet.chain } as Parameters<ChainWallet["writeContract"]>[0]);
+}
+
+/** Sends (the gas estimate is where a revert shows up) and waits for success. */
 async function send(ctx: Reader, functionName: string, submit: () => Promise<Hash>): Promise<Written> {
   let hash: Hash;
   try {
@@ -106,7 +133,6 @@ function diamondLogs(ctx: Reader, receipt: TransactionReceipt) {
   return parseEventLogs({ abi: computeNodeAbi, logs: receipt.logs.filter((l) => l.address.toLowerCase() === ctx.diamond.toLowerCase()) });
 }
 
-type Mutating = "nonpayable" | "payable";
 
 /**
  * Any state-changing Compute Node function by name, with the same receipt wait and error decoding
@@ -119,7 +145,7 @@ export async function writeComputeNode<const F extends ContractFunctionName<type
   args: ContractFunctionArgs<typeof computeNodeAbi, Mutating, F>,
 ): Promise<Written> {
   return send(ctx, functionName, () =>
-    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName, args, account: wallet.account, chain: wallet.chain } as Parameters<ChainWallet["writeContract"]>[0]),
+    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName, args }),
   );
 }
 
@@ -152,7 +178,7 @@ export async function ensureMorAllowance(ctx: ChainContext, wallet: ChainWallet,
   const current = await ctx.client.readContract({ address: ctx.mor, abi: erc20Abi, functionName: "allowance", args: [wallet.account.address, ctx.diamond] });
   if (current >= amount) return undefined;
   const { hash } = await send(ctx, "approve", () =>
-    wallet.writeContract({ address: ctx.mor, abi: erc20Abi, functionName: "approve", args: [ctx.diamond, amount], account: wallet.account, chain: wallet.chain }),
+    writeWithMargin(ctx, wallet, { address: ctx.mor, abi: erc20Abi, functionName: "approve", args: [ctx.diamond, amount], account: wallet.account, chain: wallet.chain }),
   );
   return hash;
 }
@@ -163,7 +189,7 @@ export async function ensureMorAllowance(ctx: ChainContext, wallet: ChainWallet,
 export async function registerProvider(ctx: ChainContext, wallet: ChainWallet, { endpoint, stake }: { endpoint: string; stake: bigint }): Promise<Written> {
   await ensureMorAllowance(ctx, wallet, stake);
   return send(ctx, "providerRegister", () =>
-    wallet.writeContract({
+    writeWithMargin(ctx, wallet, {
       address: ctx.diamond,
       abi: computeNodeAbi,
       functionName: "providerRegister",
@@ -177,7 +203,7 @@ export async function registerProvider(ctx: ChainContext, wallet: ChainWallet, {
 /** Deregisters the provider (it must have no active bids) and returns its withdrawable stake. */
 export async function deregisterProvider(ctx: ChainContext, wallet: ChainWallet): Promise<Written> {
   return send(ctx, "providerDeregister", () =>
-    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "providerDeregister", args: [wallet.account.address], account: wallet.account, chain: wallet.chain }),
+    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName: "providerDeregister", args: [wallet.account.address], account: wallet.account, chain: wallet.chain }),
   );
 }
 
@@ -200,7 +226,7 @@ export async function registerModel(ctx: ChainContext, wallet: ChainWallet, mode
   const baseModelId = model.baseModelId ?? baseModelIdFor(model.name);
   await ensureMorAllowance(ctx, wallet, model.stake);
   const written = await send(ctx, "modelRegister", () =>
-    wallet.writeContract({
+    writeWithMargin(ctx, wallet, {
       address: ctx.diamond,
       abi: computeNodeAbi,
       functionName: "modelRegister",
@@ -215,7 +241,7 @@ export async function registerModel(ctx: ChainContext, wallet: ChainWallet, mode
 /** Deregisters a model of the wallet's account (no active bids may serve it) and returns its stake. */
 export async function deregisterModel(ctx: ChainContext, wallet: ChainWallet, modelId: Hex): Promise<Written> {
   return send(ctx, "modelDeregister", () =>
-    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "modelDeregister", args: [modelId], account: wallet.account, chain: wallet.chain }),
+    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName: "modelDeregister", args: [modelId], account: wallet.account, chain: wallet.chain }),
   );
 }
 
@@ -231,7 +257,7 @@ export async function postBid(
   const fee = await ctx.client.readContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "getBidFee" });
   await ensureMorAllowance(ctx, wallet, fee);
   const written = await send(ctx, "postModelBid", () =>
-    wallet.writeContract({
+    writeWithMargin(ctx, wallet, {
       address: ctx.diamond,
       abi: computeNodeAbi,
       functionName: "postModelBid",
@@ -247,7 +273,7 @@ export async function postBid(
 
 export async function deleteBid(ctx: ChainContext, wallet: ChainWallet, bidId: Hex): Promise<Written> {
   return send(ctx, "deleteModelBid", () =>
-    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "deleteModelBid", args: [bidId], account: wallet.account, chain: wallet.chain }),
+    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName: "deleteModelBid", args: [bidId], account: wallet.account, chain: wallet.chain }),
   );
 }
 
@@ -271,7 +297,7 @@ export async function openSession(
 ): Promise<Written & { sessionId: Hex; provider: Address; openedAt: bigint; endsAt: bigint }> {
   await ensureMorAllowance(ctx, wallet, amount);
   const written = await send(ctx, "openSession", () =>
-    wallet.writeContract({
+    writeWithMargin(ctx, wallet, {
       address: ctx.diamond,
       abi: computeNodeAbi,
       functionName: "openSession",
@@ -298,14 +324,14 @@ export async function openSession(
  */
 export async function closeSession(ctx: ChainContext, wallet: ChainWallet, { report, signedReport }: { report: Hex; signedReport: Hex }): Promise<Written> {
   return send(ctx, "closeSession", () =>
-    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "closeSession", args: [report, signedReport], account: wallet.account, chain: wallet.chain }),
+    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName: "closeSession", args: [report, signedReport], account: wallet.account, chain: wallet.chain }),
   );
 }
 
 /** Withdraws the wallet's released on-hold stakes (up to `iterations` entries, default all 255). */
 export async function withdrawUserStakes(ctx: ChainContext, wallet: ChainWallet, { iterations = 255 }: { iterations?: number } = {}): Promise<Written & { amount: bigint }> {
   const written = await send(ctx, "withdrawUserStakes", () =>
-    wallet.writeContract({
+    writeWithMargin(ctx, wallet, {
       address: ctx.diamond,
       abi: computeNodeAbi,
       functionName: "withdrawUserStakes",
@@ -322,7 +348,7 @@ export async function withdrawUserStakes(ctx: ChainContext, wallet: ChainWallet,
 export async function claimForProvider(ctx: ChainContext, wallet: ChainWallet, sessionId: Hex): Promise<Written & { amount: bigint }> {
   const provider = wallet.account.address.toLowerCase();
   const written = await send(ctx, "claimForProvider", () =>
-    wallet.writeContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "claimForProvider", args: [sessionId], account: wallet.account, chain: wallet.chain }),
+    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName: "claimForProvider", args: [sessionId], account: wallet.account, chain: wallet.chain }),
   );
   const transfers = parseEventLogs({ abi: erc20Abi, eventName: "Transfer", logs: written.receipt.logs.filter((l) => l.address.toLowerCase() === ctx.mor.toLowerCase()) });
   const amount = transfers.filter((t) => t.args.to.toLowerCase() === provider).reduce((sum, t) => sum + t.args.value, 0n);

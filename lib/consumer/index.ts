@@ -51,7 +51,9 @@ export interface OpenedSession extends SessionOffer {
 }
 
 /** The provider refused or the approval does not check out: try another bid. */
-export class SessionOpenError extends Error {}
+export class SessionOpenError extends Error {
+  override name = "SessionOpenError";
+}
 
 /** A provider's signed approval for a session, with the stake it will be opened with. */
 export interface ApprovedSession {

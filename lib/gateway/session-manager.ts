@@ -51,6 +51,7 @@ export interface SessionManagerOptions {
 /** One request's hold on a session. */
 export interface SessionLease {
   readonly rowId: string;
+  readonly modelId: Hex;
   readonly session: Pick<OpenedSession, "sessionId" | "endpoint" | "providerPubKey" | "provider" | "bidId">;
   /** True when the session was opened for this request. */
   readonly opened: boolean;
@@ -59,6 +60,8 @@ export interface SessionLease {
 /** A request left holding a session longer than any request can take (its process died). */
 const ABANDONED_CLAIM_MS = 10 * 60_000;
 const WITHDRAW_EVERY_MS = 5 * 60_000;
+/** A close that failed (provider slow, chain hiccup) is tried again after this pause. */
+const CLOSE_RETRY_MS = 30_000;
 
 type RawSessionRow = {
   id: string;
@@ -72,7 +75,8 @@ type RawSessionRow = {
 export class SessionManager {
   private readonly txQueue = new TxQueue();
   private readonly cooldown = new Map<string, { until: number; reason: string }>();
-  private readonly releasedWaiters = new Set<() => void>();
+  /** Requests waiting for a session of a model (at its cap), oldest first. */
+  private readonly waiters = new Map<Hex, Set<() => void>>();
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private maintaining: Promise<void> | undefined;
   private lastWithdrawAt = 0;
@@ -151,12 +155,17 @@ export class SessionManager {
           return await this.openReserved(reserved, offer, signal);
         } catch (error) {
           if (signal?.aborted) throw error;
+          if (!isProviderSideFailure(error)) {
+            // Our wallet, our RPC or the chain: another provider would fail the same way.
+            this.o.log.error(`opening a session with ${offer.provider} failed on the gateway's side: ${(error as Error).message}`);
+            throw new ApiError("gateway_unavailable", "The gateway cannot open a session right now; please retry shortly.", { cause: error });
+          }
           failed.add(offer.provider.toLowerCase());
           this.markProviderFailed(offer.provider, `opening a session failed: ${(error as Error).message}`);
         }
       }
       if (!atCap) continue; // every candidate failed: the loop ends with the 503 above
-      await this.waitForRelease(deadline, signal);
+      await this.waitForRelease(model.modelId, deadline, signal);
     }
   }
 
@@ -166,7 +175,9 @@ export class SessionManager {
       await this.o.db.$executeRaw`
         UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, last_used_at = now(), request_count = request_count + 1
         WHERE id = ${lease.rowId}::uuid AND state = 'busy' AND claimed_by = ${this.o.instanceId}`;
-      for (const wake of this.releasedWaiters) wake();
+      // One session freed: wake the longest waiter for this model, not all of them.
+      const waiting = this.waiters.get(lease.modelId);
+      waiting?.values().next().value?.();
     } else {
       // The maintenance loop closes it (with the provider's receipt if it still answers).
       await this.o.db.$executeRaw`
@@ -192,6 +203,7 @@ export class SessionManager {
     if (!row) return undefined;
     return {
       rowId: row.id,
+      modelId,
       opened: false,
       session: {
         sessionId: row.session_id as Hash,
@@ -255,7 +267,7 @@ export class SessionManager {
         },
       });
       this.o.log.info(`opened session ${opened.sessionId} with ${offer.provider} (bid ${offer.bidId}, ends ${new Date(Number(opened.endsAt) * 1000).toISOString()})`);
-      return { rowId: row.id, opened: true, session: opened };
+      return { rowId: row.id, modelId: row.modelId as Hex, opened: true, session: opened };
     } catch (error) {
       // Nothing was opened on-chain unless openApprovedSession got that far; the reconciler
       // checks the chain before giving up on a row that has a pub key (see reconcileOpening).
@@ -266,26 +278,32 @@ export class SessionManager {
     }
   }
 
-  private waitForRelease(deadline: number, signal?: AbortSignal): Promise<void> {
+  private waitForRelease(modelId: Hex, deadline: number, signal?: AbortSignal): Promise<void> {
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
       return Promise.reject(new ApiError("no_provider_available", "Every session of this model is busy; please retry shortly.", { headers: { "retry-after": "1" } }));
     }
+    let waiting = this.waiters.get(modelId);
+    if (!waiting) this.waiters.set(modelId, (waiting = new Set()));
+    const queue = waiting;
     return new Promise((resolve, reject) => {
       // Woken by a release in this process; the short poll catches releases by other instances.
-      const done = () => {
+      const leave = () => {
         clearTimeout(timer);
-        this.releasedWaiters.delete(done);
+        queue.delete(done);
+        if (queue.size === 0 && this.waiters.get(modelId) === queue) this.waiters.delete(modelId);
         signal?.removeEventListener("abort", onAbort);
+      };
+      const done = () => {
+        leave();
         resolve();
       };
       const onAbort = () => {
-        clearTimeout(timer);
-        this.releasedWaiters.delete(done);
+        leave();
         reject(signal?.reason ?? new Error("aborted"));
       };
       const timer = setTimeout(done, Math.min(remaining, 200));
-      this.releasedWaiters.add(done);
+      queue.add(done);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
@@ -314,13 +332,18 @@ export class SessionManager {
       UPDATE gateway_sessions SET state = 'closing', claimed_by = ${this.o.instanceId}, claimed_at = now()
       WHERE user_address = ${this.wallet} AND chain_id = ${this.chainId} AND (
         (state = 'idle' AND (last_used_at < ${idleSince} OR ends_at < ${endingBy}))
-        OR (state = 'closing' AND (claimed_by IS NULL OR claimed_at < ${new Date(Date.now() - ABANDONED_CLAIM_MS)}))
+        OR (state = 'closing' AND claimed_by IS NULL AND (claimed_at IS NULL OR claimed_at < ${new Date(Date.now() - CLOSE_RETRY_MS)}))
+        OR (state = 'closing' AND claimed_at < ${new Date(Date.now() - ABANDONED_CLAIM_MS)})
       )
       RETURNING id, model_id, (last_used_at >= ${idleSince} AND ends_at < ${endingBy}) AS renew`;
     for (const row of toClose) {
       if (this.stopped) break;
       if (row.renew) await this.renew(row.model_id as Hex).catch((e) => this.o.log.error(`renewing a session of ${row.model_id}: ${(e as Error).message}`));
-      await this.close(row.id).catch((e) => this.o.log.error(`closing session row ${row.id}: ${(e as Error).message}`));
+      await this.close(row.id).catch(async (e) => {
+        this.o.log.error(`closing session row ${row.id} failed, retrying in ${CLOSE_RETRY_MS / 1000} s: ${(e as Error).message}`);
+        // Hand it back (any instance may retry after the pause) instead of holding it until the claim counts as abandoned.
+        await this.o.db.$executeRaw`UPDATE gateway_sessions SET claimed_by = NULL, claimed_at = now() WHERE id = ${row.id}::uuid AND state = 'closing'`;
+      });
     }
     if (Date.now() - this.lastWithdrawAt > WITHDRAW_EVERY_MS) {
       this.lastWithdrawAt = Date.now();
@@ -391,8 +414,9 @@ export class SessionManager {
    * sessions open on-chain that the database does not know are closed, so none is orphaned.
    */
   async recover(): Promise<void> {
+    // last_used_at = now(): a session just recovered is not "idle for long" and closed at once.
     const released = await this.o.db.$executeRaw`
-      UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL
+      UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, last_used_at = now()
       WHERE state = 'busy' AND claimed_by = ${this.o.instanceId}`;
     const reopened = await this.o.db.$executeRaw`
       UPDATE gateway_sessions SET claimed_at = ${new Date(0)}
@@ -481,6 +505,27 @@ export class SessionManager {
     }
     return queued;
   }
+}
+
+/** Reverts of openSession that the provider's approval or bid caused; anything else is on our side. */
+const PROVIDER_SIDE_REVERTS = new Set([
+  "SessionProviderSignatureMismatch",
+  "SessionApproveExpired",
+  "SessionApprovedForAnotherChainId",
+  "SessionDuplicateApproval",
+  "SessionBidNotFound",
+]);
+
+/**
+ * Whether an opening failure is the provider's (it refused or misbehaved over MOR-RPC, or its
+ * approval / bid did not hold on-chain), so that trying another provider makes sense. Errors are
+ * told apart by name: Next.js loads these modules once per bundle, so classes can differ.
+ */
+function isProviderSideFailure(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  if (name === "MorRpcError" || name === "SessionOpenError") return true;
+  if (name === "ChainWriteError") return PROVIDER_SIDE_REVERTS.has((error as { errorName?: string }).errorName ?? "");
+  return false;
 }
 
 function truncate(text: string | null | undefined): string | null {

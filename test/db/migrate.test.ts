@@ -149,6 +149,6 @@ for (const backend of backends) {
       } finally {
         await target.drop();
       }
-    });
+    }, 120_000); // the WASM schema engine replays every migration twice: CPU-heavy, slow on a busy 2-core runner
   });
 }
