@@ -40,6 +40,8 @@ export default defineConfig({
       PORT: String(port),
       ANVIL_PORT: "8645",
       PGLITE_PORT: "54429",
+      PROVIDER_LISTEN_ADDRESS: "127.0.0.1:3433",
+      DEMO_MODEL_PORT: "3434",
       DATA_DIR: ".data/e2e",
       CHAIN: "local",
       RPC_URL: "",

@@ -1,4 +1,5 @@
-// The shared MOR-RPC test vectors (shared/specs/vectors/mor-rpc.json), byte for byte.
+// The shared MOR-RPC test vectors, byte for byte. testdata/mor-rpc.json is a verbatim copy of the
+// team's shared/specs/vectors/mor-rpc.json, vendored so a fresh checkout (CI) has it.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,8 +39,7 @@ import {
   type ReportResult,
 } from "./index";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const vectorsPath = path.resolve(repoRoot, "../shared/specs/vectors/mor-rpc.json");
+const vectorsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "testdata", "mor-rpc.json");
 const v = JSON.parse(readFileSync(vectorsPath, "utf8"));
 
 const userKey = v.keys.userPriv as Hex;
