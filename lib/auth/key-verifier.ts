@@ -31,20 +31,8 @@ import {
   type ApiKeyAuthRow,
 } from "./api-keys";
 
-/** The caller of a request, as the gateway sees it. */
-export type AuthenticatedKey = {
-  id: string;
-  userId: string;
-  ownerAddress: string;
-  name: string;
-  prefix: string;
-  /** Empty = every model. */
-  allowedModels: string[];
-  /** null = the gateway default. */
-  rpmLimit: number | null;
-  tpmLimit: number | null;
-  expiresAt: Date | null;
-};
+/** The caller of a request, as the gateway sees it (empty allowedModels = every model; null limits = the gateway defaults). */
+export type AuthenticatedKey = Omit<ApiKeyAuthRow, "hash" | "revokedAt">;
 
 export type ApiKeyVerifierOptions = {
   /** Longest a revocation elsewhere goes unnoticed (default 1000 ms; 0 polls before every request). */

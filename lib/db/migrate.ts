@@ -20,7 +20,7 @@ import {
 } from "@prisma/driver-adapter-utils";
 import * as engineGlue from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type { MigrationList, SchemaEngine } from "@prisma/schema-engine-wasm";
-import { startPgliteServer } from "./pglite-server";
+import { isProcessAlive, startPgliteServer } from "./pglite-server";
 
 const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 
@@ -360,7 +360,7 @@ async function lockWithRow(client: pg.Client, deadline: number): Promise<() => P
     }
     const { rows } = await client.query<{ token: string; host: string; pid: number }>(`SELECT token, host, pid FROM pg_temp.migration_lock WHERE id = 1`);
     const holder = rows[0];
-    if (holder && holder.host === host && !isAlive(holder.pid)) {
+    if (holder && holder.host === host && !isProcessAlive(holder.pid)) {
       await client.query(`DELETE FROM pg_temp.migration_lock WHERE token = $1`, [holder.token]);
       continue;
     }
@@ -368,15 +368,6 @@ async function lockWithRow(client: pg.Client, deadline: number): Promise<() => P
       throw new MigrationError(`timed out waiting for process ${holder?.pid} on ${holder?.host} to finish migrating (lock row in pg_temp.migration_lock)`);
     }
     await sleep(200);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

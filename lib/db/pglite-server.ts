@@ -80,7 +80,7 @@ function lockDataDir(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = Number(fs.readFileSync(lockPath, "utf8").trim());
-      if (owner && owner !== process.pid && isAlive(owner)) {
+      if (owner && owner !== process.pid && isProcessAlive(owner)) {
         throw new PgliteServerError(`the embedded database in ${dataDir} is already open in process ${owner} (stop it first, or connect to it with DATABASE_URL)`);
       }
       if (owner === process.pid) throw new PgliteServerError(`the embedded database in ${dataDir} is already open in this process`);
@@ -90,7 +90,8 @@ function lockDataDir(dataDir: string): () => void {
   throw new PgliteServerError(`could not lock ${lockPath}`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

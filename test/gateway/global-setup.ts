@@ -7,6 +7,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { isProcessAlive } from "@/lib/db/pglite-server";
 import { buildIsCurrent, recordBuild } from "../../scripts/lib/build-stamp";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -58,7 +59,7 @@ async function lockBuild(): Promise<() => void> {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const pid = Number(fs.existsSync(owner) ? fs.readFileSync(owner, "utf8") : "0");
-    if (pid && !isAlive(pid)) {
+    if (pid && !isProcessAlive(pid)) {
       fs.rmSync(dir, { recursive: true, force: true });
       continue;
     }
@@ -67,11 +68,3 @@ async function lockBuild(): Promise<() => void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
