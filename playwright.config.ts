@@ -2,8 +2,10 @@ import { defineConfig, devices } from "@playwright/test";
 import { findChromium } from "./e2e/support/chromium";
 
 // The e2e suite runs the real `npm start` (anvil, contracts, embedded Postgres, Next.js) on its own
-// ports and data directory, so it never touches a developer's running marketplace.
-const port = 3100;
+// ports and data directory, so it never touches a developer's running marketplace. E2E_PORT_BASE
+// moves every port at once (two checkouts on one machine).
+const base = Number(process.env.E2E_PORT_BASE ?? 3100);
+const port = base;
 
 export default defineConfig({
   testDir: "e2e",
@@ -38,10 +40,10 @@ export default defineConfig({
     gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
     env: {
       PORT: String(port),
-      ANVIL_PORT: "8645",
-      PGLITE_PORT: "54429",
-      PROVIDER_LISTEN_ADDRESS: "127.0.0.1:3433",
-      DEMO_MODEL_PORT: "3434",
+      ANVIL_PORT: String(base + 5545),
+      PGLITE_PORT: String(base + 51329),
+      PROVIDER_LISTEN_ADDRESS: `127.0.0.1:${base + 333}`,
+      DEMO_MODEL_PORT: String(base + 334),
       DATA_DIR: ".data/e2e",
       CHAIN: "local",
       RPC_URL: "",

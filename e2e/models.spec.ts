@@ -19,6 +19,6 @@ test("models page shows the seeded demo model and its bid read from the local ch
   await expect(bid).toHaveCount(1);
   // The seeded bid: anvil account #1 at 1e14 wei/s = 0.36 MOR per hour.
   await expect(bid).toContainText("0x7099…79C8");
-  await expect(bid).toContainText("127.0.0.1:3433"); // the e2e run's provider node (playwright.config.ts)
+  await expect(bid).toContainText(`127.0.0.1:${Number(process.env.E2E_PORT_BASE ?? 3100) + 333}`); // the e2e run's provider node (playwright.config.ts)
   await expect(bid).toContainText("0.36 MOR/h");
 });
