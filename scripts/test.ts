@@ -44,7 +44,7 @@ function addPlaywrightCounts(file: string) {
 fs.rmSync(resultsDir, { recursive: true, force: true });
 fs.mkdirSync(resultsDir, { recursive: true });
 
-step("prisma client", process.execPath, [bin("tsx"), "scripts/prisma-generate.ts"]);
+step("prisma client", process.execPath, ["scripts/prisma-generate.mjs"]);
 step("type-check", bin("tsc"), ["--noEmit", "-p", "."]);
 step("lint", bin("eslint"), [".", "--max-warnings=0"]);
 
