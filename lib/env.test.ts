@@ -33,3 +33,26 @@ describe(".env.example", () => {
     for (const name of new Set([...read, ...declared])) expect(documented, `${name} is missing from .env.example`).toMatch(new RegExp(`^${name}=`, "m"));
   });
 });
+
+describe("next.config.mjs", () => {
+  // `next build`, `next start` and `next dev` all load the config first: a bad environment stops them there.
+  const loadConfig = async (extra: Record<string, string>) => {
+    const { spawnSync } = await import("node:child_process");
+    const path = await import("node:path");
+    const root = path.resolve(import.meta.dirname, "..");
+    return spawnSync(process.execPath, ["--input-type=module", "-e", 'await import("./next.config.mjs")'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, ...extra } as NodeJS.ProcessEnv,
+      encoding: "utf8",
+    });
+  };
+
+  it("validates the environment when it loads", async () => {
+    const bad = await loadConfig({ CHAIN: "mars" });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/CHAIN: Invalid option/);
+    const good = await loadConfig({ CHAIN: "base" });
+    expect(good.stderr).toBe("");
+    expect(good.status).toBe(0);
+  });
+});

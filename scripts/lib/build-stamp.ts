@@ -3,7 +3,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
-const inputs = ["app", "components", "lib", "public", "package-lock.json", "next.config.mjs", "postcss.config.mjs", "tsconfig.json"];
+// Everything a build reads: sources, the Prisma schema (the generated client is built in), config.
+const inputs = ["app", "components", "lib", "public", "prisma/schema.prisma", "instrumentation.ts", "proxy.ts", "middleware.ts", "package-lock.json", "next.config.mjs", "postcss.config.mjs", "tsconfig.json"];
 const skip = /(^|\/)(node_modules|generated|\.next)(\/|$)|\.test\.tsx?$/;
 
 function* files(entry: string): Generator<string> {
