@@ -42,7 +42,7 @@ describe("next.config.mjs", () => {
     const root = path.resolve(import.meta.dirname, "..");
     return spawnSync(process.execPath, ["--input-type=module", "-e", 'await import("./next.config.mjs")'], {
       cwd: root,
-      env: { PATH: process.env.PATH, ...extra } as NodeJS.ProcessEnv,
+      env: { PATH: process.env.PATH, NODE_ENV: "test", ...extra },
       encoding: "utf8",
     });
   };
