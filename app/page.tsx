@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { Suspense } from "react";
+import { NetworkStatusSummary } from "@/components/network-status-summary";
 
 const steps = [
   {
@@ -39,6 +41,9 @@ export default function LandingPage() {
             Use the API
           </Link>
         </div>
+        <Suspense fallback={<p className="text-sm text-fg-subtle">Checking the network…</p>}>
+          <NetworkStatusSummary />
+        </Suspense>
       </section>
 
       <section aria-labelledby="how-it-works" className="space-y-6">

@@ -4,7 +4,6 @@
 // instrumentation.ts at server start; route handlers await the same instance.
 import "server-only";
 import os from "node:os";
-import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { apiKeyVerifier, type ApiKeyVerifier } from "@/lib/auth";
 import { chainConfig, publicClient } from "@/lib/chain/config";
@@ -13,9 +12,9 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { assertNativeSecp256k1 } from "@/lib/morrpc";
 import { redactUrls } from "@/lib/redact";
-import { ModelDirectory } from "./models";
+import { modelDirectory } from "./catalog";
+import type { ModelDirectory } from "./models";
 import { gatewayRateLimiter, type RateLimiter } from "./rate-limit";
-import { DEFAULT_RATING_WEIGHTS, parseRatingWeights } from "./rating";
 import { SessionManager, type GatewayLog } from "./session-manager";
 import { UsageWriter } from "./usage";
 
@@ -42,10 +41,7 @@ async function buildGateway(): Promise<Gateway> {
   const config = env();
   const chain = chainConfig();
   const ctx = { client: publicClient(chain), diamond: chain.diamond, mor: chain.mor };
-  const directory = new ModelDirectory(ctx, {
-    weights: config.GATEWAY_RATING_WEIGHTS ? parseRatingWeights(config.GATEWAY_RATING_WEIGHTS) : DEFAULT_RATING_WEIGHTS,
-    providerAllowlist: config.GATEWAY_PROVIDER_ALLOWLIST as Address[],
-  });
+  const directory = modelDirectory(); // one cache for the API, the session pool and the catalog pages
   const usage = new UsageWriter(db(), log);
   let inference: Gateway["inference"];
   if (config.GATEWAY_PRIVATE_KEY) {

@@ -1,0 +1,182 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { Address } from "@/components/address";
+import { formatAge } from "@/components/network-status-summary";
+import { activeNetwork } from "@/lib/chain/config";
+import { formatMor } from "@/lib/chain/format";
+import { PINGER_DEFAULTS, readNetworkStatus, type PoolState } from "@/lib/gateway/network-status";
+
+export const metadata: Metadata = { title: "Network status" };
+export const dynamic = "force-dynamic";
+
+const poolStates: PoolState[] = ["opening", "idle", "busy", "closing", "closed", "failed"];
+
+function Unavailable({ message }: { message: string }) {
+  return (
+    <p role="alert" className="rounded-xl border border-red-500/40 bg-red-500/10 p-4 text-sm text-red-800 dark:text-red-200">
+      {message}
+    </p>
+  );
+}
+
+export default async function StatusPage() {
+  const network = activeNetwork();
+  const status = await readNetworkStatus();
+  const round = status.providers.ok ? status.providers.value : undefined;
+
+  return (
+    <div className="space-y-10">
+      <header className="space-y-2">
+        <h1 className="text-3xl font-bold text-fg">Network status</h1>
+        <p className="text-fg-muted">
+          The marketplace on {network.label} as this gateway sees it. Providers are pinged over MOR-RPC by the server every{" "}
+          {PINGER_DEFAULTS.intervalMs / 1000} s (a ping gets {PINGER_DEFAULTS.deadlineMs / 1000} s to answer), not on each visit.
+        </p>
+      </header>
+
+      <section aria-labelledby="chain-head" className="space-y-3">
+        <h2 id="chain-head" className="text-xl font-semibold text-fg">
+          Chain head
+        </h2>
+        {status.head.ok ? (
+          <p className="rounded-xl border border-line bg-panel p-4 text-sm" data-testid="chain-head">
+            Block <span className="font-mono text-fg">{status.head.value.blockNumber.toString()}</span>, mined{" "}
+            {formatAge(status.head.value.ageSeconds)} ({new Date(Number(status.head.value.timestamp) * 1000).toISOString().replace(".000Z", "Z")}) · chain id{" "}
+            {network.chain.id}
+          </p>
+        ) : (
+          <Unavailable message={`The ${network.label} node cannot be reached: ${status.head.message}`} />
+        )}
+      </section>
+
+      <section aria-labelledby="providers" className="space-y-3">
+        <h2 id="providers" className="text-xl font-semibold text-fg">
+          Providers
+        </h2>
+        {!status.providers.ok ? (
+          <Unavailable message={status.providers.message} />
+        ) : round === undefined ? (
+          <p className="rounded-xl border border-line bg-panel p-4 text-sm text-fg-muted">The first check is under way; reload in a few seconds.</p>
+        ) : (
+          <>
+            {round.error && <Unavailable message={`The last check could not run: ${round.error}. Shown: the check before it.`} />}
+            {round.providers.length === 0 ? (
+              <p className="rounded-xl border border-line bg-panel p-4 text-sm text-fg-muted">
+                No provider bids on any model, so there is nobody to ping. <Link href="/models" className="text-accent hover:underline">See the catalog</Link>.
+              </p>
+            ) : (
+              <div className="overflow-x-auto rounded-xl border border-line bg-panel">
+                <table className="w-full min-w-[36rem] text-left text-sm">
+                  <thead className="text-xs uppercase text-fg-subtle">
+                    <tr>
+                      <th className="px-4 py-2 font-medium">Provider</th>
+                      <th className="px-4 py-2 font-medium">Endpoint</th>
+                      <th className="px-4 py-2 font-medium">Status</th>
+                      <th className="px-4 py-2 text-right font-medium">Latency</th>
+                      <th className="px-4 py-2 text-right font-medium">Checked</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {round.providers.map((p) => (
+                      <tr key={`${p.provider} ${p.endpoint}`} className="border-t border-line" data-testid="provider-status">
+                        <td className="px-4 py-2">
+                          <Address value={p.provider} />
+                        </td>
+                        <td className="break-all px-4 py-2 font-mono text-fg-muted">{p.endpoint}</td>
+                        <td className="px-4 py-2">
+                          {p.up ? (
+                            <span className="text-accent">up{p.version ? ` · v${p.version}` : ""}</span>
+                          ) : (
+                            <span className="text-red-700 dark:text-red-300" title={p.error}>
+                              down{p.error ? `: ${p.error.slice(0, 80)}` : ""}
+                            </span>
+                          )}
+                        </td>
+                        <td className="px-4 py-2 text-right tabular-nums" data-testid="provider-latency">
+                          {p.up && p.latencyMs !== undefined ? `${Math.max(1, Math.round(p.latencyMs))} ms` : "—"}
+                        </td>
+                        <td className="px-4 py-2 text-right text-fg-subtle">{formatAge(Math.max(0, Math.round((status.readAt.getTime() - p.checkedAt.getTime()) / 1000)))}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </>
+        )}
+      </section>
+
+      <section aria-labelledby="pool" className="space-y-3">
+        <h2 id="pool" className="text-xl font-semibold text-fg">
+          Gateway session pool
+        </h2>
+        {!status.pool.ok ? (
+          <Unavailable message={status.pool.message} />
+        ) : (
+          <>
+            <dl className="grid gap-3 text-sm sm:grid-cols-2 lg:grid-cols-4" data-testid="pool-totals">
+              {[
+                ["Sessions open", String(status.pool.value.openSessions)],
+                ["MOR staked in open sessions", formatMor(status.pool.value.staked)],
+                ["MOR on hold", status.pool.value.onHold === undefined ? "—" : formatMor(status.pool.value.onHold)],
+                ["MOR withdrawable now", status.pool.value.withdrawable === undefined ? "—" : formatMor(status.pool.value.withdrawable)],
+              ].map(([label, value]) => (
+                <div key={label} className="rounded-xl border border-line bg-panel p-4">
+                  <dt className="text-fg-subtle">{label}</dt>
+                  <dd className="mt-1 text-lg font-semibold text-fg">{value}</dd>
+                </div>
+              ))}
+            </dl>
+            <p className="text-sm text-fg-muted">
+              {status.pool.value.wallet ? (
+                <>
+                  Gateway wallet <Address value={status.pool.value.wallet} />. {status.pool.value.walletError}
+                </>
+              ) : (
+                "This server has no gateway wallet (GATEWAY_PRIVATE_KEY), so it opens no sessions."
+              )}
+            </p>
+            {status.pool.value.models.length === 0 ? (
+              <p className="rounded-xl border border-line bg-panel p-4 text-sm text-fg-muted">
+                The gateway has not opened a session yet: its first API request for a model opens one.
+              </p>
+            ) : (
+              <div className="overflow-x-auto rounded-xl border border-line bg-panel">
+                <table className="w-full min-w-[40rem] text-left text-sm">
+                  <thead className="text-xs uppercase text-fg-subtle">
+                    <tr>
+                      <th className="px-4 py-2 font-medium">Model</th>
+                      {poolStates.map((s) => (
+                        <th key={s} className="px-3 py-2 text-right font-medium">
+                          {s}
+                        </th>
+                      ))}
+                      <th className="px-4 py-2 text-right font-medium">Staked</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {status.pool.value.models.map((m) => (
+                      <tr key={m.modelId} className="border-t border-line" data-testid="pool-model">
+                        <td className="px-4 py-2 font-mono">
+                          <Link href={`/models/${m.modelId}`} className="hover:text-accent hover:underline">
+                            {m.name ?? `${m.modelId.slice(0, 10)}…`}
+                          </Link>
+                        </td>
+                        {poolStates.map((s) => (
+                          <td key={s} className="px-3 py-2 text-right tabular-nums">
+                            {m.sessions[s] ?? 0}
+                          </td>
+                        ))}
+                        <td className="px-4 py-2 text-right">{formatMor(m.staked)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </>
+        )}
+      </section>
+    </div>
+  );
+}
