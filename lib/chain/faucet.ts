@@ -2,7 +2,7 @@
 // someone who just ran `npm start` can try the provider flow from the browser. Local chain only:
 // the route refuses on any other network, and this module refuses any chain id but anvil's.
 import { getAddress, isAddress, parseEther, type Address, type Hash } from "viem";
-import { ANVIL_CHAIN_ID, devAccounts } from "./anvil";
+import { ANVIL_CHAIN_ID, devAccounts } from "./dev-accounts";
 import { chainConfig, publicClient } from "./config";
 import { sendEther, transferMor, walletFor, type ChainContext } from "./writes";
 

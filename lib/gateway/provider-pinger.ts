@@ -51,7 +51,7 @@ export interface ProviderPingerOptions {
 export const PINGER_DEFAULTS = { intervalMs: 30_000, deadlineMs: 5_000, concurrency: 8, maxTargets: 500 } as const;
 
 /** A MOR-RPC ping signed by a throwaway key: providers answer anyone, and this key holds nothing. */
-function defaultPing(): PingFn {
+export function morRpcPing(): PingFn {
   const key = { privateKey: createPrivateKey() };
   return (target, signal) => {
     const ms = { dialMs: PINGER_DEFAULTS.deadlineMs, firstByteMs: PINGER_DEFAULTS.deadlineMs, idleMs: PINGER_DEFAULTS.deadlineMs };
@@ -59,22 +59,33 @@ function defaultPing(): PingFn {
   };
 }
 
-/** Runs `ping`, failing it at `deadlineMs` whether or not it honours the abort signal. */
+/** After the deadline aborted a ping, how long its slot waits for the ping to let go of its socket. */
+const ABORT_GRACE_MS = 1_000;
+
+/**
+ * Runs `ping`, failing it at `deadlineMs` whether or not it honours the abort signal. The slot is
+ * held until the aborted ping has settled (at most ABORT_GRACE_MS more), so no more pings than
+ * the concurrency limit ever hold a socket.
+ */
 async function pingWithDeadline(ping: PingFn, target: PingTarget, deadlineMs: number): Promise<{ latencyMs: number; version?: string }> {
   const controller = new AbortController();
+  const running = ping(target, controller.signal);
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`no answer within ${deadlineMs} ms`);
-      controller.abort(error);
-      reject(error);
-    }, deadlineMs);
+  const deadline = new Promise<"deadline">((resolve) => {
+    timer = setTimeout(() => resolve("deadline"), deadlineMs);
   });
   try {
-    return await Promise.race([ping(target, controller.signal), deadline]);
+    const first = await Promise.race([running, deadline]);
+    if (first !== "deadline") return first;
   } finally {
     clearTimeout(timer);
   }
+  const error = new Error(`no answer within ${deadlineMs} ms`);
+  controller.abort(error);
+  let grace: NodeJS.Timeout | undefined;
+  await Promise.race([running.catch(() => undefined), new Promise((resolve) => (grace = setTimeout(resolve, ABORT_GRACE_MS)))]);
+  clearTimeout(grace);
+  throw error;
 }
 
 /** `items` through `work`, at most `limit` at once, results in input order. */
@@ -104,7 +115,7 @@ export class ProviderPinger {
       deadlineMs: PINGER_DEFAULTS.deadlineMs,
       concurrency: PINGER_DEFAULTS.concurrency,
       maxTargets: PINGER_DEFAULTS.maxTargets,
-      ping: defaultPing(),
+      ping: morRpcPing(),
       log: () => {},
       ...options,
     };
