@@ -70,7 +70,7 @@ test("a model's page shows its providers and how to call it by its exact id", as
   const snippets = page.getByTestId("api-snippets");
   await expect(snippets).toContainText(`${baseURL}/api/v1/chat/completions`);
   await expect(snippets).toContainText(`"model":"${DEMO}"`);
-  await expect(snippets).toContainText(`model: "${DEMO}"`);
+  await expect(snippets).toContainText(`model: "${DEMO}",`);
   await screenshots(page, "model");
 });
 

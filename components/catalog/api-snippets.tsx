@@ -23,7 +23,10 @@ export async function ApiSnippets({ modelId }: { modelId: string }) {
   const typescript = [
     `import OpenAI from "openai";`,
     `const client = new OpenAI({ baseURL: ${JSON.stringify(base)}, apiKey: process.env.MORPHEUS_API_KEY });`,
-    `const reply = await client.chat.completions.create({ model: ${model}, messages: [{ role: "user", content: "Hello!" }] });`,
+    `const reply = await client.chat.completions.create({`,
+    `  model: ${model},`,
+    `  messages: [{ role: "user", content: "Hello!" }],`,
+    `});`,
     `console.log(reply.choices[0].message.content);`,
   ].join("\n");
   return (

@@ -9,6 +9,7 @@ import { PINGER_DEFAULTS, readNetworkStatus, type PoolState } from "@/lib/gatewa
 export const metadata: Metadata = { title: "Network status" };
 export const dynamic = "force-dynamic";
 
+const providerColumns = "md:grid-cols-[minmax(7rem,1fr)_minmax(9rem,1.2fr)_minmax(10rem,2fr)_5rem_8rem]";
 const poolStates: PoolState[] = ["opening", "idle", "busy", "closing", "closed", "failed"];
 
 function Unavailable({ message }: { message: string }) {
@@ -65,41 +66,49 @@ export default async function StatusPage() {
                 No provider bids on any model, so there is nobody to ping. <Link href="/models" className="text-accent hover:underline">See the catalog</Link>.
               </p>
             ) : (
-              <div className="overflow-x-auto rounded-xl border border-line bg-panel">
-                <table className="w-full min-w-[36rem] text-left text-sm">
-                  <thead className="text-xs uppercase text-fg-subtle">
-                    <tr>
-                      <th className="px-4 py-2 font-medium">Provider</th>
-                      <th className="px-4 py-2 font-medium">Endpoint</th>
-                      <th className="px-4 py-2 font-medium">Status</th>
-                      <th className="px-4 py-2 text-right font-medium">Latency</th>
-                      <th className="px-4 py-2 text-right font-medium">Checked</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {round.providers.map((p) => (
-                      <tr key={`${p.provider} ${p.endpoint}`} className="border-t border-line" data-testid="provider-status">
-                        <td className="px-4 py-2">
-                          <Address value={p.provider} />
-                        </td>
-                        <td className="break-all px-4 py-2 font-mono text-fg-muted">{p.endpoint}</td>
-                        <td className="px-4 py-2">
-                          {p.up ? (
-                            <span className="text-accent">up{p.version ? ` · v${p.version}` : ""}</span>
-                          ) : (
-                            <span className="text-red-700 dark:text-red-300" title={p.error}>
-                              down{p.error ? `: ${p.error.slice(0, 80)}` : ""}
-                            </span>
-                          )}
-                        </td>
-                        <td className="px-4 py-2 text-right tabular-nums" data-testid="provider-latency">
-                          {p.up && p.latencyMs !== undefined ? `${Math.max(1, Math.round(p.latencyMs))} ms` : "—"}
-                        </td>
-                        <td className="px-4 py-2 text-right text-fg-subtle">{formatAge(Math.max(0, Math.round((status.readAt.getTime() - p.checkedAt.getTime()) / 1000)))}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+              <div role="table" aria-label="Providers" className="rounded-xl border border-line bg-panel px-4 text-sm">
+                <div role="row" className={`hidden gap-x-4 border-b border-line py-2 text-xs font-medium uppercase text-fg-subtle md:grid ${providerColumns}`}>
+                  <span role="columnheader">Provider</span>
+                  <span role="columnheader">Endpoint</span>
+                  <span role="columnheader">Status</span>
+                  <span role="columnheader" className="text-right">
+                    Latency
+                  </span>
+                  <span role="columnheader" className="text-right">
+                    Checked
+                  </span>
+                </div>
+                {round.providers.map((p) => (
+                  <div
+                    role="row"
+                    key={`${p.provider} ${p.endpoint}`}
+                    data-testid="provider-status"
+                    className={`grid grid-cols-2 gap-x-4 gap-y-1 border-b border-line py-3 last:border-b-0 md:items-center md:py-2 ${providerColumns}`}
+                  >
+                    <span role="cell">
+                      <Address value={p.provider} />
+                    </span>
+                    <span role="cell" className="break-all text-right font-mono text-fg-muted md:text-left">
+                      {p.endpoint}
+                    </span>
+                    <span role="cell" className="col-span-2 md:col-span-1">
+                      {p.up ? (
+                        <span className="text-accent">up{p.version ? ` · ${p.version}` : ""}</span>
+                      ) : (
+                        <span className="break-words text-red-700 dark:text-red-300" title={p.error}>
+                          down{p.error ? `: ${p.error.slice(0, 120)}` : ""}
+                        </span>
+                      )}
+                    </span>
+                    <span role="cell" className="tabular-nums md:text-right" data-testid="provider-latency">
+                      {p.up && p.latencyMs !== undefined ? `${Math.max(1, Math.round(p.latencyMs))} ms` : "—"}
+                    </span>
+                    <span role="cell" className="text-right text-fg-subtle">
+                      <span className="md:hidden">checked </span>
+                      {formatAge(Math.max(0, Math.round((status.readAt.getTime() - p.checkedAt.getTime()) / 1000)))}
+                    </span>
+                  </div>
+                ))}
               </div>
             )}
           </>
@@ -114,7 +123,7 @@ export default async function StatusPage() {
           <Unavailable message={status.pool.message} />
         ) : (
           <>
-            <dl className="grid gap-3 text-sm sm:grid-cols-2 lg:grid-cols-4" data-testid="pool-totals">
+            <dl className="grid grid-cols-2 gap-3 text-sm lg:grid-cols-4" data-testid="pool-totals">
               {[
                 ["Sessions open", String(status.pool.value.openSessions)],
                 ["MOR staked in open sessions", formatMor(status.pool.value.staked)],
