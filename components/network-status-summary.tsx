@@ -16,7 +16,9 @@ export async function NetworkStatusSummary() {
   const status = await readNetworkStatus();
   const parts: string[] = [];
   const round = status.providers.ok ? status.providers.value : undefined;
-  if (round) {
+  if (round?.error && round.providers.length === 0) {
+    parts.push("providers unknown (catalog unreadable)");
+  } else if (round) {
     const up = round.providers.filter((p) => p.up).length;
     parts.push(`${up} of ${round.providers.length} provider${round.providers.length === 1 ? "" : "s"} answering`);
   } else {

@@ -88,7 +88,7 @@ async function part<T>(what: string, read: () => Promise<T>): Promise<StatusPart
   try {
     return { ok: true, value: await read() };
   } catch (error) {
-    console.error(`[status] reading ${what}: ${describeError(error)}`);
+    console.error(`[status] reading ${what}: ${describeError(error) || (error instanceof Error ? error.name : "unknown error")}`);
     return { ok: false, message: `The ${what} could not be read right now.` };
   }
 }

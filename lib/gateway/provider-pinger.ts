@@ -159,9 +159,9 @@ export class ProviderPinger {
     try {
       targets = dedupe(await this.o.targets()).slice(0, this.o.maxTargets);
     } catch (error) {
-      const message = describeError(error);
-      this.o.log(`provider status: the catalog could not be read: ${message}`);
-      this.last = { startedAt, finishedAt: new Date(), providers: this.last?.providers ?? [], error: `the catalog could not be read: ${message}` };
+      // The details (an RPC error quotes the whole request) go to the log; the page gets one line.
+      this.o.log(`provider status: the catalog could not be read: ${describeError(error)}`);
+      this.last = { startedAt, finishedAt: new Date(), providers: this.last?.providers ?? [], error: "the model catalog could not be read from the chain" };
       return this.last;
     }
     const providers = await mapBounded(targets, this.o.concurrency, async (target): Promise<ProviderHealth> => {
@@ -169,12 +169,16 @@ export class ProviderPinger {
         const pong = await pingWithDeadline(this.o.ping, target, this.o.deadlineMs);
         return { ...target, up: true, latencyMs: pong.latencyMs, version: pong.version, checkedAt: new Date() };
       } catch (error) {
-        return { ...target, up: false, error: describeError(error).slice(0, 300), checkedAt: new Date() };
+        return { ...target, up: false, error: firstLine(describeError(error)).slice(0, 200), checkedAt: new Date() };
       }
     });
     this.last = { startedAt, finishedAt: new Date(), providers };
     return this.last;
   }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n", 1)[0].trim();
 }
 
 function dedupe(targets: PingTarget[]): PingTarget[] {

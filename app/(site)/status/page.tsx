@@ -60,11 +60,17 @@ export default async function StatusPage() {
           <p className="rounded-xl border border-line bg-panel p-4 text-sm text-fg-muted">The first check is under way; reload in a few seconds.</p>
         ) : (
           <>
-            {round.error && <Unavailable message={`The last check could not run: ${round.error}. Shown: the check before it.`} />}
+            {round.error && (
+              <Unavailable
+                message={`The last check could not run: ${round.error}.${round.providers.length > 0 ? " Shown: the check before it." : ""}`}
+              />
+            )}
             {round.providers.length === 0 ? (
-              <p className="rounded-xl border border-line bg-panel p-4 text-sm text-fg-muted">
-                No provider bids on any model, so there is nobody to ping. <Link href="/models" className="text-accent hover:underline">See the catalog</Link>.
-              </p>
+              round.error ? null : (
+                <p className="rounded-xl border border-line bg-panel p-4 text-sm text-fg-muted">
+                  No provider bids on any model, so there is nobody to ping. <Link href="/models" className="text-accent hover:underline">See the catalog</Link>.
+                </p>
+              )
             ) : (
               <div role="table" aria-label="Providers" className="rounded-xl border border-line bg-panel px-4 text-sm">
                 <div role="row" className={`hidden gap-x-4 border-b border-line py-2 text-xs font-medium uppercase text-fg-subtle md:grid ${providerColumns}`}>
