@@ -4,7 +4,7 @@
 // second ago. The API (/api/v1/models), the session pool and the catalog pages read the same cache.
 import type { Address, Hex } from "viem";
 import { listModelOffers, type ModelOffer } from "@/lib/chain/catalog";
-import { getMarketplaceSettings, getModelStats, getProviderModelStats, readMany, type Reader } from "@/lib/chain/reads";
+import { getMarketplaceSettings, getModelStats, getProviderModelStats, readMany, type MarketplaceSettings, type Reader } from "@/lib/chain/reads";
 import type { SessionOffer } from "@/lib/consumer";
 import { scoreBid, type ProviderModelStats, type RatingWeights } from "./rating";
 
@@ -94,12 +94,15 @@ class Cached<T> {
 export class ModelDirectory {
   private readonly catalog: Cached<GatewayModel[]>;
   private readonly ratings = new Map<Hex, Cached<RatedBid[]>>();
+  // The provider minimum stake is a rating input of every bid: read once per catalog refresh, not per model.
+  private readonly settings: Cached<MarketplaceSettings>;
 
   constructor(
     private readonly reader: Reader,
     private readonly options: { weights: RatingWeights; providerAllowlist?: readonly Address[]; catalogTtlMs?: number; ratingTtlMs?: number },
   ) {
     this.catalog = new Cached(options.catalogTtlMs ?? 10_000, () => this.loadCatalog());
+    this.settings = new Cached(options.catalogTtlMs ?? 10_000, () => getMarketplaceSettings(this.reader));
   }
 
   list(): Promise<GatewayModel[]> {
@@ -148,6 +151,7 @@ export class ModelDirectory {
   /** Forget cached stats, e.g. after closing sessions changed them. */
   invalidate(): void {
     this.catalog.invalidate();
+    this.settings.invalidate();
     for (const rating of this.ratings.values()) rating.invalidate();
   }
 
@@ -175,7 +179,7 @@ export class ModelDirectory {
     if (!model) return [];
     const allow = this.options.providerAllowlist?.map((a) => a.toLowerCase());
     const [settings, modelStats, providerStats] = await Promise.all([
-      getMarketplaceSettings(this.reader),
+      this.settings.get(),
       getModelStats(this.reader, modelId),
       readMany(model.offers, (o) => getProviderModelStats(this.reader, modelId, o.provider)),
     ]);
