@@ -1,32 +1,13 @@
-// The process's one model directory (lib/gateway/models.ts) and the catalog as the site's pages read
-// it: the gateway (/api/v1/models, the session pool) and /models, /models/[id], /status share its
-// cache, so a page view costs no chain reads while the cache is fresh.
+// The catalog as the site's pages read it, from the process's one model directory (modelDirectory()
+// in runtime.ts): the gateway (/api/v1/models, the session pool) and /models, /models/[id], /status
+// share its cache, so a page view costs no chain reads while the cache is fresh.
 import "server-only";
-import type { Address, Hex } from "viem";
-import { chainConfig, publicClient } from "@/lib/chain/config";
-import { env } from "@/lib/env";
-import { ModelDirectory, type CatalogModel } from "./models";
-import { DEFAULT_RATING_WEIGHTS, parseRatingWeights } from "./rating";
+import type { Hex } from "viem";
+import type { CatalogModel } from "./models";
+import { modelDirectory } from "./runtime";
 
 export type { CatalogModel, RatedBid, ProviderModelSummary } from "./models";
-
-const globalForCatalog = globalThis as unknown as { morpheusModelDirectory?: ModelDirectory };
-
-/** The model directory of this server process (kept on globalThis so hot reloads reuse its cache). */
-export function modelDirectory(): ModelDirectory {
-  if (!globalForCatalog.morpheusModelDirectory) {
-    const config = env();
-    const chain = chainConfig();
-    globalForCatalog.morpheusModelDirectory = new ModelDirectory(
-      { client: publicClient(chain), diamond: chain.diamond },
-      {
-        weights: config.GATEWAY_RATING_WEIGHTS ? parseRatingWeights(config.GATEWAY_RATING_WEIGHTS) : DEFAULT_RATING_WEIGHTS,
-        providerAllowlist: config.GATEWAY_PROVIDER_ALLOWLIST as Address[],
-      },
-    );
-  }
-  return globalForCatalog.morpheusModelDirectory;
-}
+export { modelDirectory };
 
 /** Every active model with its bids, each with the provider's on-chain stats and rating. */
 export function readCatalog(): Promise<CatalogModel[]> {

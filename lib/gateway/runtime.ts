@@ -4,6 +4,7 @@
 // instrumentation.ts at server start; route handlers await the same instance.
 import "server-only";
 import os from "node:os";
+import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { apiKeyVerifier, type ApiKeyVerifier } from "@/lib/auth";
 import { chainConfig, publicClient } from "@/lib/chain/config";
@@ -12,9 +13,9 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { assertNativeSecp256k1 } from "@/lib/morrpc";
 import { redactUrls } from "@/lib/redact";
-import { modelDirectory } from "./catalog";
-import type { ModelDirectory } from "./models";
+import { ModelDirectory } from "./models";
 import { gatewayRateLimiter, type RateLimiter } from "./rate-limit";
+import { DEFAULT_RATING_WEIGHTS, parseRatingWeights } from "./rating";
 import { SessionManager, type GatewayLog } from "./session-manager";
 import { UsageWriter } from "./usage";
 
@@ -41,7 +42,7 @@ async function buildGateway(): Promise<Gateway> {
   const config = env();
   const chain = chainConfig();
   const ctx = { client: publicClient(chain), diamond: chain.diamond, mor: chain.mor };
-  const directory = modelDirectory(); // one cache for the API, the session pool and the catalog pages
+  const directory = modelDirectory();
   const usage = new UsageWriter(db(), log);
   let inference: Gateway["inference"];
   if (config.GATEWAY_PRIVATE_KEY) {
@@ -84,7 +85,26 @@ async function buildGateway(): Promise<Gateway> {
   };
 }
 
-const globalForGateway = globalThis as unknown as { morpheusGateway?: Promise<Gateway> };
+const globalForGateway = globalThis as unknown as { morpheusGateway?: Promise<Gateway>; morpheusModels?: ModelDirectory };
+
+/**
+ * The process's model directory and its catalog cache, shared by /api/v1 and the site's pages.
+ * Apart from the gateway (no wallet, database or I/O to build), so pages work when it does not.
+ */
+export function modelDirectory(): ModelDirectory {
+  if (!globalForGateway.morpheusModels) {
+    const config = env();
+    const chain = chainConfig();
+    globalForGateway.morpheusModels = new ModelDirectory(
+      { client: publicClient(chain), diamond: chain.diamond },
+      {
+        weights: config.GATEWAY_RATING_WEIGHTS ? parseRatingWeights(config.GATEWAY_RATING_WEIGHTS) : DEFAULT_RATING_WEIGHTS,
+        providerAllowlist: config.GATEWAY_PROVIDER_ALLOWLIST as Address[],
+      },
+    );
+  }
+  return globalForGateway.morpheusModels;
+}
 
 /** The process's gateway, built on first use; a failed build is retried by the next call. */
 export function getGateway(): Promise<Gateway> {
