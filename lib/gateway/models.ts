@@ -63,6 +63,12 @@ export function summarizeProviderStats(stats: ProviderModelStats): ProviderModel
   };
 }
 
+function sameOffers(a: readonly ModelOffer["bids"][number][], b: readonly ModelOffer["bids"][number][]): boolean {
+  const key = (o: ModelOffer["bids"][number]) => `${o.bidId} ${o.providerEndpoint} ${o.pricePerSecond} ${o.providerStake}`;
+  const keys = new Set(a.map(key));
+  return a.length === b.length && b.every((o) => keys.has(key(o)));
+}
+
 /** A value recomputed at most every `ttlMs`, concurrent callers sharing one computation. */
 class Cached<T> {
   private value: { at: number; data: T } | undefined;
@@ -131,13 +137,20 @@ export class ModelDirectory {
       }));
   }
 
-  /** Every active bid of the model with its provider's on-chain stats and rating, best-rated first (cached per model). */
-  ratedBids(model: GatewayModel): Promise<RatedBid[]> {
+  /**
+   * Every active bid of the model with its provider's on-chain stats and rating, best-rated first
+   * (cached per model). Stats may be up to ratingTtlMs old, the bids never older than the catalog:
+   * a bid posted, deleted or repriced since the rating was computed has it computed again.
+   */
+  async ratedBids(model: GatewayModel): Promise<RatedBid[]> {
     let cached = this.ratings.get(model.modelId);
     if (!cached) {
       cached = new Cached(this.options.ratingTtlMs ?? 30_000, () => this.rate(model.modelId));
       this.ratings.set(model.modelId, cached);
     }
+    const rated = await cached.get();
+    if (sameOffers(rated.map((r) => r.offer), model.offers)) return rated;
+    cached.invalidate();
     return cached.get();
   }
 

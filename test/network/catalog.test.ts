@@ -5,7 +5,7 @@ import { parseEther, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { devAccounts, increaseTime } from "@/lib/chain/anvil";
 import { getSession } from "@/lib/chain/reads";
-import { postBid, registerProvider, walletFor } from "@/lib/chain/writes";
+import { deleteBid, postBid, registerProvider, walletFor } from "@/lib/chain/writes";
 import { closeProviderSession, openProviderSession, promptSession } from "@/lib/consumer";
 import { filterCatalog, parseCatalogQuery, type CatalogModel } from "@/lib/gateway/catalog";
 import { ModelDirectory } from "@/lib/gateway/models";
@@ -37,6 +37,10 @@ afterAll(() => cleanup.run());
 
 function directory(options: Partial<ConstructorParameters<typeof ModelDirectory>[1]> = {}) {
   return new ModelDirectory(chain.ctx, { weights: DEFAULT_RATING_WEIGHTS, ...options });
+}
+
+function bidsOf(models: CatalogModel[]) {
+  return models.find((m) => m.modelId === modelId)?.bids ?? [];
 }
 
 function bidOf(model: CatalogModel | undefined, provider: string) {
@@ -85,6 +89,19 @@ describe("catalog with ratings", () => {
     expect(serving.score!).toBeGreaterThan(bidOf(after, IDLE.address).score!);
     // The gateway's ranking is the same list.
     expect((await dir.rankedOffers(after!)).map((o) => o.provider)).toEqual(after!.bids.map((b) => b.offer.provider));
+  });
+
+  it("shows a bid posted or deleted since the ratings were cached at the next catalog refresh, not a rating period later", async () => {
+    const fresh = directory({ catalogTtlMs: 0, ratingTtlMs: 60_000 });
+    const providers = async () => bidsOf(await fresh.catalogWithRatings()).map((b) => b.offer.provider);
+    expect(await providers()).toHaveLength(2); // ratings now cached for a minute
+    const late = walletFor(chain.ctx, devAccounts[6]);
+    await registerProvider(chain.ctx, late, { endpoint: "127.0.0.1:2", stake: parseEther("10000") });
+    const { bidId } = await postBid(chain.ctx, late, { modelId, pricePerSecond: PRICE * 2n });
+    expect(await providers()).toContain(devAccounts[6].address);
+    expect(bidsOf(await fresh.catalogWithRatings()).find((b) => b.offer.bidId === bidId)?.score).toBeGreaterThan(0);
+    await deleteBid(chain.ctx, late, bidId);
+    expect(await providers()).not.toContain(devAccounts[6].address);
   });
 
   it("keeps providers outside the gateway's allow-list on the page but out of the gateway's choice", async () => {
