@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { ModelsPage } from "./pages/models-page";
+import { createApiKey } from "./support/api-key";
 
 // The seeded demo offer of `npm start` (lib/chain/local-marketplace.ts): anvil account #1 at 0.36 MOR/h.
 const DEMO = "morpheus-demo-chat";
@@ -102,4 +103,22 @@ test("the status page shows the demo provider answering with its latency, and th
   await page.getByTestId("network-status-summary").getByRole("link", { name: "Status" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Network status" })).toBeVisible();
   
+});
+
+test("a request through the API shows in the status page's session pool", async ({ page, request }) => {
+  const key = await createApiKey("0x0000000000000000000000000000000000000e2e", "status pool e2e");
+  const response = await request.post("/api/v1/chat/completions", {
+    headers: { authorization: `Bearer ${key}` },
+    data: { model: DEMO, messages: [{ role: "user", content: "Hello from the status test" }] },
+    timeout: 60_000,
+  });
+  expect(response.status()).toBe(200);
+
+  await page.goto("/status");
+  const row = page.getByTestId("pool-model").filter({ hasText: DEMO });
+  await expect(row).toBeVisible();
+  // The session that served the request stays open (idle) for the next one: counted and staked.
+  await expect(page.getByTestId("pool-totals")).toContainText(/Sessions open\s*[1-9]/);
+  await expect(page.getByTestId("pool-totals")).not.toContainText(/MOR staked in open sessions\s*0 MOR/);
+  await screenshots(page, "status-with-pool");
 });
