@@ -10,6 +10,7 @@ export const metadata: Metadata = { title: "Network status" };
 export const dynamic = "force-dynamic";
 
 const providerColumns = "md:grid-cols-[minmax(7rem,1fr)_minmax(9rem,1.2fr)_minmax(10rem,2fr)_5rem_8rem]";
+const poolColumns = "md:grid-cols-[minmax(10rem,2fr)_repeat(6,minmax(3.5rem,1fr))_minmax(7rem,1fr)]";
 const poolStates: PoolState[] = ["opening", "idle", "busy", "closing", "closed", "failed"];
 
 function Unavailable({ message }: { message: string }) {
@@ -156,37 +157,42 @@ export default async function StatusPage() {
                 The gateway has not opened a session yet: its first API request for a model opens one.
               </p>
             ) : (
-              <div className="overflow-x-auto rounded-xl border border-line bg-panel">
-                <table className="w-full min-w-[40rem] text-left text-sm">
-                  <thead className="text-xs uppercase text-fg-subtle">
-                    <tr>
-                      <th className="px-4 py-2 font-medium">Model</th>
-                      {poolStates.map((s) => (
-                        <th key={s} className="px-3 py-2 text-right font-medium">
-                          {s}
-                        </th>
-                      ))}
-                      <th className="px-4 py-2 text-right font-medium">Staked</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {status.pool.value.models.map((m) => (
-                      <tr key={m.modelId} className="border-t border-line" data-testid="pool-model">
-                        <td className="px-4 py-2 font-mono">
-                          <Link href={`/models/${m.modelId}`} className="hover:text-accent hover:underline">
-                            {m.name ?? `${m.modelId.slice(0, 10)}…`}
-                          </Link>
-                        </td>
-                        {poolStates.map((s) => (
-                          <td key={s} className="px-3 py-2 text-right tabular-nums">
-                            {m.sessions[s] ?? 0}
-                          </td>
-                        ))}
-                        <td className="px-4 py-2 text-right">{formatMor(m.staked)}</td>
-                      </tr>
+              <div role="table" aria-label="Sessions per model and state" className="rounded-xl border border-line bg-panel px-4 text-sm">
+                <div role="row" className={`hidden gap-x-3 border-b border-line py-2 text-xs font-medium uppercase text-fg-subtle md:grid ${poolColumns}`}>
+                  <span role="columnheader">Model</span>
+                  {poolStates.map((s) => (
+                    <span role="columnheader" key={s} className="text-right">
+                      {s}
+                    </span>
+                  ))}
+                  <span role="columnheader" className="text-right">
+                    Staked
+                  </span>
+                </div>
+                {status.pool.value.models.map((m) => (
+                  <div
+                    role="row"
+                    key={m.modelId}
+                    data-testid="pool-model"
+                    className={`grid grid-cols-3 gap-x-3 gap-y-1 border-b border-line py-3 last:border-b-0 md:items-center md:py-2 ${poolColumns}`}
+                  >
+                    <span role="cell" className="col-span-3 font-mono md:col-span-1">
+                      <Link href={`/models/${m.modelId}`} className="hover:text-accent hover:underline">
+                        {m.name ?? `${m.modelId.slice(0, 10)}…`}
+                      </Link>
+                    </span>
+                    {poolStates.map((s) => (
+                      <span role="cell" key={s} className="flex justify-between gap-2 tabular-nums md:block md:text-right">
+                        <span className="text-fg-subtle md:hidden">{s}</span>
+                        {m.sessions[s] ?? 0}
+                      </span>
                     ))}
-                  </tbody>
-                </table>
+                    <span role="cell" className="col-span-3 flex justify-between gap-2 md:col-span-1 md:block md:text-right">
+                      <span className="text-fg-subtle md:hidden">staked</span>
+                      {formatMor(m.staked)}
+                    </span>
+                  </div>
+                ))}
               </div>
             )}
           </>
