@@ -2,7 +2,7 @@
 // sessions and the chain head, linking to /status. Server component, read per request.
 import Link from "next/link";
 import { connection } from "next/server";
-import { readNetworkStatus } from "@/lib/gateway/network-status";
+import { readNetworkStatus } from "@/lib/gateway";
 
 export function formatAge(seconds: number): string {
   if (seconds < 60) return `${seconds} s ago`;

@@ -1,6 +1,6 @@
 // The bids of one model: a table on wide screens, label/value blocks on a phone.
 import { Address } from "@/components/address";
-import type { RatedBid } from "@/lib/gateway/catalog";
+import type { RatedBid } from "@/lib/gateway";
 import { bidFigures } from "./bid-stats";
 
 const columns = "md:grid-cols-[minmax(7rem,1fr)_minmax(9rem,1.4fr)_repeat(6,minmax(4.5rem,auto))]";

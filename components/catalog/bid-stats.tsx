@@ -1,6 +1,6 @@
 // How a bid's numbers read on the catalog pages: price, Morpheus rating and the provider's on-chain stats.
 import { formatMorPerHour } from "@/lib/chain/format";
-import type { RatedBid } from "@/lib/gateway/catalog";
+import type { RatedBid } from "@/lib/gateway";
 
 const NO_DATA = "no sessions closed yet";
 

@@ -4,7 +4,7 @@ import { Address } from "@/components/address";
 import { BidList } from "@/components/catalog/bid-list";
 import { activeNetwork } from "@/lib/chain/config";
 import { formatMor } from "@/lib/chain/format";
-import { catalogTags, filterCatalog, parseCatalogQuery, readCatalog, type CatalogModel } from "@/lib/gateway/catalog";
+import { catalogTags, filterCatalog, parseCatalogQuery, readCatalog, type CatalogModel } from "@/lib/gateway";
 import { describeError } from "@/lib/redact";
 
 export const metadata: Metadata = { title: "Models" };

@@ -4,7 +4,7 @@ import { Address } from "@/components/address";
 import { formatAge } from "@/components/network-status-summary";
 import { activeNetwork } from "@/lib/chain/config";
 import { formatMor } from "@/lib/chain/format";
-import { PINGER_DEFAULTS, readNetworkStatus, type PoolState } from "@/lib/gateway/network-status";
+import { PINGER_DEFAULTS, readNetworkStatus, type PoolState } from "@/lib/gateway";
 
 export const metadata: Metadata = { title: "Network status" };
 export const dynamic = "force-dynamic";

@@ -6,8 +6,7 @@ import { ApiSnippets } from "@/components/catalog/api-snippets";
 import { bidFigures } from "@/components/catalog/bid-stats";
 import { activeNetwork } from "@/lib/chain/config";
 import { formatMor } from "@/lib/chain/format";
-import { isModelId, readCatalogModel, type CatalogModel } from "@/lib/gateway/catalog";
-import { latestProviderHealth } from "@/lib/gateway/network-status";
+import { isModelId, latestProviderHealth, readCatalogModel, type CatalogModel } from "@/lib/gateway";
 import { describeError } from "@/lib/redact";
 
 export const dynamic = "force-dynamic";
