@@ -114,9 +114,12 @@ test("a request through the API shows in the status page's session pool", async 
   });
   expect(response.status()).toBe(200);
 
-  await page.goto("/status");
+  // The status is read at most every few seconds: reload until a read after the request shows it.
   const row = page.getByTestId("pool-model").filter({ hasText: DEMO });
-  await expect(row).toBeVisible();
+  await expect(async () => {
+    await page.goto("/status");
+    await expect(row).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
   // The session that served the request stays open (idle) for the next one: counted and staked.
   await expect(page.getByTestId("pool-totals")).toContainText(/Sessions open\s*[1-9]/);
   await expect(page.getByTestId("pool-totals")).not.toContainText(/MOR staked in open sessions\s*0 MOR/);

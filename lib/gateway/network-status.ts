@@ -140,8 +140,21 @@ export async function readSessionPool(
   return pool;
 }
 
-/** Everything /status shows; never throws (a part that failed says so). */
-export async function readNetworkStatus(): Promise<NetworkStatus> {
+const STATUS_TTL_MS = 3_000;
+let recentStatus: { at: number; status: Promise<NetworkStatus> } | undefined;
+
+/**
+ * Everything /status shows; never throws (a part that failed says so). Views within a few
+ * seconds share one read, so the landing page's summary costs the chain and database nothing
+ * more under load.
+ */
+export function readNetworkStatus(): Promise<NetworkStatus> {
+  const now = Date.now();
+  if (!recentStatus || now - recentStatus.at >= STATUS_TTL_MS) recentStatus = { at: now, status: loadNetworkStatus() };
+  return recentStatus.status;
+}
+
+async function loadNetworkStatus(): Promise<NetworkStatus> {
   const config = env();
   let reader: Reader;
   try {
