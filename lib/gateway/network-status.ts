@@ -72,6 +72,7 @@ async function catalogTargets(): Promise<PingTarget[]> {
 export function providerPinger(): ProviderPinger {
   globalForStatus.morpheusProviderPinger ??= new ProviderPinger({
     targets: catalogTargets,
+    allowPrivate: env().CHAIN === "local",
     log: (message) => console.error(`[status] ${message}`),
   });
   return globalForStatus.morpheusProviderPinger;

@@ -2,7 +2,10 @@
 // on an interval (never per page view), with bounded concurrency and an absolute deadline per
 // ping, so a dead or hanging provider costs one slot for at most the deadline.
 import "server-only";
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import type { Address } from "viem";
+import { isPrivateHost, parseProviderEndpoint } from "@/lib/chain/endpoint";
 import { createPrivateKey, pingProvider } from "@/lib/morrpc";
 import { describeError } from "@/lib/redact";
 
@@ -44,6 +47,11 @@ export interface ProviderPingerOptions {
   concurrency?: number;
   /** Providers checked per round at most (the rest are reported as not checked). */
   maxTargets?: number;
+  /**
+   * Also ping endpoints on loopback or private addresses (the local chain). Off on live networks:
+   * an endpoint is whatever a provider registered, and the server must not probe its own network.
+   */
+  allowPrivate?: boolean;
   ping?: PingFn;
   log?: (message: string) => void;
 }
@@ -115,6 +123,7 @@ export class ProviderPinger {
       deadlineMs: PINGER_DEFAULTS.deadlineMs,
       concurrency: PINGER_DEFAULTS.concurrency,
       maxTargets: PINGER_DEFAULTS.maxTargets,
+      allowPrivate: false,
       ping: morRpcPing(),
       log: () => {},
       ...options,
@@ -166,6 +175,8 @@ export class ProviderPinger {
     }
     const providers = await mapBounded(targets, this.o.concurrency, async (target): Promise<ProviderHealth> => {
       try {
+        const refused = await this.screen(target);
+        if (refused) return { ...target, up: false, error: refused, checkedAt: new Date() };
         const pong = await pingWithDeadline(this.o.ping, target, this.o.deadlineMs);
         return { ...target, up: true, latencyMs: pong.latencyMs, version: pong.version, checkedAt: new Date() };
       } catch (error) {
@@ -174,6 +185,25 @@ export class ProviderPinger {
     });
     this.last = { startedAt, finishedAt: new Date(), providers };
     return this.last;
+  }
+
+  /** Why the endpoint is not pinged, or undefined to ping it. */
+  private async screen(target: PingTarget): Promise<string | undefined> {
+    const endpoint = parseProviderEndpoint(target.endpoint);
+    if (!endpoint) return "not checked: the registered endpoint is not host:port";
+    if (this.o.allowPrivate) return undefined;
+    if (isPrivateHost(endpoint.host)) return "not checked: a private or loopback address";
+    if (isIP(endpoint.host)) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${endpoint.host} did not resolve within ${this.o.deadlineMs} ms`)), this.o.deadlineMs);
+    });
+    try {
+      const addresses = await Promise.race([lookup(endpoint.host, { all: true }), timeout]);
+      return addresses.some((a) => isPrivateHost(a.address)) ? "not checked: the name resolves to a private or loopback address" : undefined;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

@@ -59,7 +59,7 @@ describe("a ping round", () => {
       { provider, endpoint: dead },
       { provider, endpoint: silent.endpoint },
     ];
-    const pinger = new ProviderPinger({ targets: async () => targets, deadlineMs: 500 });
+    const pinger = new ProviderPinger({ allowPrivate: true, targets: async () => targets, deadlineMs: 500 });
     expect(pinger.latest()).toBeUndefined();
     const round = await pinger.checkNow();
     expect(pinger.latest()).toBe(round);
@@ -74,7 +74,7 @@ describe("a ping round", () => {
   });
 
   it("shows a provider down when the pong is signed by another key than the bid's provider", async () => {
-    const round = await new ProviderPinger({ targets: async () => [{ provider: stranger, endpoint: providerEndpoint }] }).checkNow();
+    const round = await new ProviderPinger({ allowPrivate: true, targets: async () => [{ provider: stranger, endpoint: providerEndpoint }] }).checkNow();
     expect(round.providers).toEqual([expect.objectContaining({ up: false, error: expect.stringContaining("not signed by provider") })]);
   });
 
@@ -94,7 +94,7 @@ describe("a ping round", () => {
         inFlight--;
       }
     };
-    const pinger = new ProviderPinger({ targets: async () => [...targets, targets[0]], deadlineMs: 200, concurrency: 2, ping: counted });
+    const pinger = new ProviderPinger({ allowPrivate: true, targets: async () => [...targets, targets[0]], deadlineMs: 200, concurrency: 2, ping: counted });
     const round = await pinger.checkNow();
     expect(round.providers).toHaveLength(5);
     expect(round.providers.every((p) => !p.up && p.error === "no answer within 200 ms")).toBe(true);
@@ -106,6 +106,7 @@ describe("a ping round", () => {
   it("reports a catalog it cannot read and keeps the last known providers", async () => {
     let fail = false;
     const pinger = new ProviderPinger({
+      allowPrivate: true,
       targets: async () => {
         if (fail) throw new Error("chain unreachable");
         return [{ provider, endpoint: providerEndpoint }];
@@ -119,10 +120,35 @@ describe("a ping round", () => {
   });
 });
 
+describe("on a live network", () => {
+  it("does not ping loopback, private or local-only endpoints, nor malformed ones", async () => {
+    const silent = await silentServer();
+    const targets: PingTarget[] = [
+      { provider, endpoint: providerEndpoint },
+      { provider, endpoint: silent.endpoint },
+      { provider, endpoint: "10.0.0.5:22" },
+      { provider, endpoint: "localhost:3333" },
+      { provider, endpoint: "[::1]:3333" },
+      { provider, endpoint: "not an endpoint" },
+    ];
+    const round = await new ProviderPinger({ targets: async () => targets, deadlineMs: 500 }).checkNow();
+    const errors = round.providers.map((p) => [p.endpoint, p.up, p.error]);
+    expect(errors).toEqual([
+      [providerEndpoint, false, "not checked: a private or loopback address"],
+      [silent.endpoint, false, "not checked: a private or loopback address"],
+      ["10.0.0.5:22", false, "not checked: a private or loopback address"],
+      ["localhost:3333", false, "not checked: a private or loopback address"],
+      ["[::1]:3333", false, "not checked: a private or loopback address"],
+      ["not an endpoint", false, "not checked: the registered endpoint is not host:port"],
+    ]);
+    expect(silent.accepted()).toBe(0); // nothing was dialled
+  });
+});
+
 describe("the interval", () => {
   it("runs a first round on start and does not overlap rounds", async () => {
     const silent = await silentServer();
-    const pinger = new ProviderPinger({ targets: async () => [{ provider, endpoint: silent.endpoint }], deadlineMs: 100, intervalMs: 60_000 });
+    const pinger = new ProviderPinger({ allowPrivate: true, targets: async () => [{ provider, endpoint: silent.endpoint }], deadlineMs: 100, intervalMs: 60_000 });
     pinger.start();
     pinger.start(); // a second start is a no-op
     const joined = pinger.checkNow(); // joins the round in progress
