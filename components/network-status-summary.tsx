@@ -19,8 +19,9 @@ export async function NetworkStatusSummary() {
   if (round?.error && round.providers.length === 0) {
     parts.push("providers unknown (catalog unreadable)");
   } else if (round) {
-    const up = round.providers.filter((p) => p.up).length;
-    parts.push(`${up} of ${round.providers.length} provider${round.providers.length === 1 ? "" : "s"} answering`);
+    const checked = round.providers.filter((p) => !p.skipped);
+    const up = checked.filter((p) => p.up).length;
+    parts.push(`${up} of ${checked.length} provider${checked.length === 1 ? "" : "s"} answering`);
   } else {
     parts.push("providers not checked yet");
   }

@@ -23,6 +23,8 @@ export interface ProviderHealth extends PingTarget {
   version?: string;
   /** Why it is down (a short message, no stack). */
   error?: string;
+  /** Why it was not pinged at all (then up is false and error unset). */
+  skipped?: string;
   checkedAt: Date;
 }
 
@@ -176,7 +178,7 @@ export class ProviderPinger {
     const providers = await mapBounded(targets, this.o.concurrency, async (target): Promise<ProviderHealth> => {
       try {
         const refused = await this.screen(target);
-        if (refused) return { ...target, up: false, error: refused, checkedAt: new Date() };
+        if (refused) return { ...target, up: false, skipped: refused, checkedAt: new Date() };
         const pong = await pingWithDeadline(this.o.ping, target, this.o.deadlineMs);
         return { ...target, up: true, latencyMs: pong.latencyMs, version: pong.version, checkedAt: new Date() };
       } catch (error) {
@@ -190,9 +192,9 @@ export class ProviderPinger {
   /** Why the endpoint is not pinged, or undefined to ping it. */
   private async screen(target: PingTarget): Promise<string | undefined> {
     const endpoint = parseProviderEndpoint(target.endpoint);
-    if (!endpoint) return "not checked: the registered endpoint is not host:port";
+    if (!endpoint) return "the registered endpoint is not host:port";
     if (this.o.allowPrivate) return undefined;
-    if (isPrivateHost(endpoint.host)) return "not checked: a private or loopback address";
+    if (isPrivateHost(endpoint.host)) return "a private or loopback address";
     if (isIP(endpoint.host)) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -200,7 +202,7 @@ export class ProviderPinger {
     });
     try {
       const addresses = await Promise.race([lookup(endpoint.host, { all: true }), timeout]);
-      return addresses.some((a) => isPrivateHost(a.address)) ? "not checked: the name resolves to a private or loopback address" : undefined;
+      return addresses.some((a) => isPrivateHost(a.address)) ? "the name resolves to a private or loopback address" : undefined;
     } finally {
       clearTimeout(timer);
     }

@@ -101,6 +101,8 @@ export default async function StatusPage() {
                     <span role="cell" className="col-span-2 md:col-span-1">
                       {p.up ? (
                         <span className="text-accent">up{p.version ? ` · ${p.version}` : ""}</span>
+                      ) : p.skipped ? (
+                        <span className="text-fg-subtle">not checked: {p.skipped}</span>
                       ) : (
                         <span className="break-words text-red-700 dark:text-red-300" title={p.error}>
                           down{p.error ? `: ${p.error.slice(0, 120)}` : ""}

@@ -101,6 +101,8 @@ export default async function ModelPage({ params }: Props) {
                       <span className="text-fg-subtle">reachability not checked yet</span>
                     ) : health.up ? (
                       <span className="text-accent">answering · {Math.round(health.latencyMs ?? 0)} ms</span>
+                    ) : health.skipped ? (
+                      <span className="text-fg-subtle">not checked: {health.skipped}</span>
                     ) : (
                       <span className="text-red-700 dark:text-red-300">not answering</span>
                     )}
