@@ -16,9 +16,11 @@ import { chainConfig, publicClient } from "@/lib/chain/config";
 import { formatMor, formatMorPerHour, parseMor, parseMorPerHour } from "@/lib/chain/format";
 import { walletFor, type ChainContext } from "@/lib/chain/writes";
 import { env, EnvError } from "@/lib/env";
+import { redactUrls } from "@/lib/redact";
 import {
   deleteBidCommand,
   deregisterCommand,
+  describeModelsConfig,
   loadModelsConfig,
   postBidCommand,
   providerStatus,
@@ -90,6 +92,9 @@ async function serve(): Promise<void> {
   const models = loadModelsConfig({ path: configPath, content: values.config ? undefined : config.MODELS_CONFIG_CONTENT });
   const [, host, port] = /^(.*):(\d+)$/.exec(values.listen ?? config.PROVIDER_LISTEN_ADDRESS) ?? [];
   if (port === undefined) throw new Error(`--listen must be host:port or :port`);
+  // What each entry of the file becomes; upstream URLs only as scheme and host (they can hold keys).
+  for (const line of describeModelsConfig(models)) log.info(line);
+  for (const m of models.models) log.info(`model ${m.modelId} → ${m.modelName} at ${redactUrls(m.apiUrl)}`);
   const ctx = chainContext();
   const node = await startProviderNode({
     privateKey: config.PROVIDER_PRIVATE_KEY!,
@@ -101,7 +106,6 @@ async function serve(): Promise<void> {
     llmTimeoutMs: config.LLM_TIMEOUT_MS,
     log,
   });
-  for (const m of models.models) log.info(`model ${m.modelId} → ${m.modelName} at ${m.apiUrl}`);
   const stop = async (signal: string) => {
     log.info(`${signal}: finishing in-flight prompts, then stopping`);
     await node.close();
