@@ -33,6 +33,7 @@ contract SessionRouter is SessionEconomics {
     error SessionPoolIndexOutOfBounds();
     error SessionUserAmountToWithdrawIsZero();
     error SessionMaxDurationTooShort();
+    error SessionStakeTooLow();
     error SessionRouterAlreadyInitialized();
 
     // ---------------------------------------------------------------- configuration (owner)
@@ -70,8 +71,9 @@ contract SessionRouter is SessionEconomics {
     // ---------------------------------------------------------------- open
 
     /// Opens a session on the bid named in the provider's approval and pulls `amount_` MOR from
-    /// the user. The session lasts `stipend / pricePerSecond` seconds (capped by the max session
-    /// duration), where the stipend is `amount_` itself for direct payment, else stakeToStipend.
+    /// the user. The session lasts `stakeToStipend(amount_) / pricePerSecond` seconds (capped by
+    /// the max session duration) for every session, direct payment included, as the live
+    /// SessionRouter computes it; direct payment must also cover that duration from `amount_`.
     function openSession(
         address user_,
         uint256 amount_,
@@ -83,9 +85,10 @@ contract SessionRouter is SessionEconomics {
         bytes32 bidId = _useApproval(approvalEncoded_, signature_);
 
         uint128 openedAt = uint128(block.timestamp);
-        uint256 stipend = isDirectPaymentFromUser_ ? amount_ : _stakeToStipend(amount_, openedAt);
-        uint128 duration = _cappedDuration(stipend, _s().bids[bidId].pricePerSecond);
+        uint256 pricePerSecond = _s().bids[bidId].pricePerSecond;
+        uint128 duration = _cappedDuration(_stakeToStipend(amount_, openedAt), pricePerSecond);
         if (duration < MIN_SESSION_SECONDS) revert SessionTooShort();
+        if (isDirectPaymentFromUser_ && uint256(duration) * pricePerSecond > amount_) revert SessionStakeTooLow();
 
         sessionId = _recordSession(user_, bidId, amount_, openedAt + duration, isDirectPaymentFromUser_);
         _s().token.safeTransferFrom(user_, address(this), amount_);

@@ -191,18 +191,19 @@ export async function getSessionEconomics({ client, diamond }: Reader, timestamp
 }
 
 /**
- * The stake that pays `pricePerSecond` for `seconds`, as the Go consumer sizes it: the cost itself
- * for direct payment, else `totalMORSupply * cost / todaysBudget` (rounded up, so the stipend
- * covers the whole duration).
+ * The stake that buys a session of `seconds` at `pricePerSecond`: `totalMORSupply * cost /
+ * todaysBudget`, rounded up so the stipend covers the whole duration. The same for both payment
+ * modes: the live SessionRouter derives every session's end from stakeToStipend(amount), direct
+ * payment included (where the provider is then paid from this stake, the rest comes back). The Go
+ * consumer's `amount = cost` for direct payment buys a small fraction of the asked duration.
  */
-export function stakeForDuration(economics: SessionEconomics, pricePerSecond: bigint, seconds: bigint, directPayment: boolean): bigint {
+export function stakeForDuration(economics: SessionEconomics, pricePerSecond: bigint, seconds: bigint): bigint {
   const cost = pricePerSecond * seconds;
-  if (directPayment) return cost;
-  if (economics.todaysBudget === 0n) throw new Error("the compute budget is zero: only direct-payment sessions can be opened");
+  if (economics.todaysBudget === 0n) throw new Error("the compute budget is zero: no session can be opened today");
   return (economics.totalMORSupply * cost + economics.todaysBudget - 1n) / economics.todaysBudget;
 }
 
-/** When a (non-direct-payment) session with this stake, opened at `openedAt`, would end. */
+/** When a session with this stake, opened at `openedAt`, would end. */
 export async function getSessionEnd({ client, diamond }: Reader, amount: bigint, pricePerSecond: bigint, openedAt: bigint): Promise<bigint> {
   return client.readContract({ address: diamond, abi: computeNodeAbi, functionName: "getSessionEnd", args: [amount, pricePerSecond, openedAt] });
 }

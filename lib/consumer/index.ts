@@ -73,7 +73,7 @@ export async function requestApproval(
   { durationSeconds, directPayment = false, ...call }: { durationSeconds: bigint; directPayment?: boolean } & ProviderCallOptions,
 ): Promise<ApprovedSession> {
   const economics = await getSessionEconomics(consumer.ctx);
-  const stake = stakeForDuration(economics, offer.pricePerSecond, durationSeconds, directPayment);
+  const stake = stakeForDuration(economics, offer.pricePerSecond, durationSeconds);
   const approval = await requestSessionApproval(offer.endpoint, { bidId: offer.bidId, chainId: consumer.chainId, spend: stake }, consumer, call);
   if (approval.approvalSigner.toLowerCase() !== offer.provider.toLowerCase()) {
     throw new SessionOpenError(`the approval is signed by ${approval.approvalSigner}, not by the bid's provider ${offer.provider}`);
