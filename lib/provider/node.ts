@@ -381,7 +381,8 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       {
         sessionId: session.id,
         chainId,
-        timestamp: BigInt(Date.now()),
+        // Seconds of chain time: the contract refuses a receipt once block.timestamp passes it by 10 minutes.
+        timestamp: chainNow(session),
         tpsScaled1000: prompts ? Math.floor(usage!.tpsScaled1000Sum / prompts) : 0,
         ttftMs: prompts ? Math.floor(usage!.ttftMsSum / prompts) : 0,
         inputTokens: Math.min(usage?.inputTokens ?? 0, 0xffffffff),
