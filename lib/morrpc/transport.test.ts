@@ -2,6 +2,7 @@ import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Hash } from "viem";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { freePort } from "@/test/support/ports";
 import {
   bytesToHex,
   createPrivateKey,
@@ -257,10 +258,7 @@ describe("MOR-RPC transport: client failures", () => {
   });
 
   it("dialing a closed port fails with dial_failed", async () => {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const { port } = probe.address() as net.AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await freePort();
     await expect(collect(sendRequest(`127.0.0.1:${port}`, pingRequest()))).rejects.toMatchObject({ code: "dial_failed" });
   });
 
