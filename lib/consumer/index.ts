@@ -158,11 +158,16 @@ export async function obtainCloseReceipt(
     return { ...receipt, disputed: false };
   } catch (error) {
     const own = signReport(
-      { sessionId: session.sessionId, chainId: consumer.chainId, timestamp: BigInt(Date.now()), tpsScaled1000: 0, ttftMs: 0, inputTokens: 0, outputTokens: 0 },
+      { sessionId: session.sessionId, chainId: consumer.chainId, timestamp: await latestBlockTime(consumer), tpsScaled1000: 0, ttftMs: 0, inputTokens: 0, outputTokens: 0 },
       consumer.privateKey,
     );
     return { ...own, disputed: true, disputeReason: (error as Error).message };
   }
+}
+
+/** Receipts carry chain time in seconds: the contract refuses one once block.timestamp passes it by 10 minutes. */
+async function latestBlockTime(consumer: Consumer): Promise<bigint> {
+  return (await consumer.ctx.client.getBlock({ blockTag: "latest" })).timestamp;
 }
 
 /** Step 2 of closing: the on-chain closeSession with that receipt. */

@@ -68,7 +68,8 @@ export async function* callUpstream(
     for (;;) {
       const { done, value: event } = await events.read();
       if (done) break;
-      if (event.data.includes("[DONE]")) {
+      // Only the exact marker ends the stream: a reply may well mention "[DONE]" in its text.
+      if (event.data === "[DONE]") {
         yield { kind: "done" };
         return;
       }

@@ -21,6 +21,7 @@ import { applyMigrations } from "@/lib/db/migrate";
 import { JsonObjectStream } from "@/lib/morrpc";
 import { pgliteBackend, type Backend } from "../db/backends";
 import { eventually, root, tempDir, type Cleanup, type TestChain } from "../provider/fixture";
+import { freePort } from "../support/ports";
 
 export {
   CHAT,
@@ -157,14 +158,6 @@ export interface GatewayProcess {
   exited: Promise<void>;
   /** SIGTERM (the gateway then flushes its usage records and exits), and the exit. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** `next start` of the built app as a gateway (as scripts/start.ts launches it); resolves once it serves /api/v1. */
