@@ -111,6 +111,7 @@ const UNSET_APP_ENV = Object.fromEntries(
     "GATEWAY_RENEW_BEFORE_SECONDS",
     "GATEWAY_DIRECT_PAYMENT",
     "GATEWAY_PROVIDER_COOLDOWN_SECONDS",
+    "GATEWAY_RECEIPT_GIVE_UP_SECONDS",
     "GATEWAY_FIRST_BYTE_TIMEOUT_MS",
     "GATEWAY_ACQUIRE_TIMEOUT_MS",
     "GATEWAY_MAINTENANCE_INTERVAL_MS",
@@ -387,4 +388,43 @@ export async function startSessionMonitor(cleanup: Cleanup, providerEndpoint: st
     maxConcurrentPerSession: () => highest,
     overlapping,
   };
+}
+
+/** A TCP proxy that can stop answering, as a peer that went away does (connections dropped at once). */
+export interface SwitchableProxy {
+  /** host:port to use instead of the target's own. */
+  endpoint: string;
+  /** While false, every new connection is dropped on accept. */
+  up: boolean;
+}
+
+/** A plain TCP proxy in front of `target` (host:port): a provider node or the chain's RPC. */
+export async function startSwitchableProxy(cleanup: Cleanup, target: string, { up = true } = {}): Promise<SwitchableProxy> {
+  const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
+  const sockets = new Set<net.Socket>();
+  const proxy: SwitchableProxy = { endpoint: "", up };
+  const server = net.createServer((client) => {
+    if (!proxy.up) return void client.destroy();
+    const upstream = net.connect({ host, port });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => {}); // a peer reset is part of the traffic, not a test failure
+      socket.once("close", () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  proxy.endpoint = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  cleanup.add(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return proxy;
 }
