@@ -145,6 +145,8 @@ export interface GatewayOptions {
   instanceId: string;
   /** Overrides of TEST_GATEWAY_ENV (and anything else the app reads). */
   env?: Record<string, string>;
+  /** Called with the status of each readiness probe before the gateway serves (503: its build failed). */
+  onProbe?: (status: number) => void;
 }
 
 export interface GatewayProcess {
@@ -235,6 +237,7 @@ export async function startGateway(cleanup: Cleanup, options: GatewayOptions): P
       () => 0,
     );
     if (status === 401) return gateway;
+    options.onProbe?.(status);
     if (Date.now() > deadline) throw new Error(`gateway ${options.instanceId} did not serve /api/v1 within 60 s (last status ${status}):\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -396,13 +399,22 @@ export interface SwitchableProxy {
   endpoint: string;
   /** While false, every new connection is dropped on accept. */
   up: boolean;
+  /** Bytes passed on to the target so far (its clients' requests). */
+  readonly sentBytes: number;
 }
 
 /** A plain TCP proxy in front of `target` (host:port): a provider node or the chain's RPC. */
 export async function startSwitchableProxy(cleanup: Cleanup, target: string, { up = true } = {}): Promise<SwitchableProxy> {
   const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
   const sockets = new Set<net.Socket>();
-  const proxy: SwitchableProxy = { endpoint: "", up };
+  let sentBytes = 0;
+  const proxy = {
+    endpoint: "",
+    up,
+    get sentBytes() {
+      return sentBytes;
+    },
+  };
   const server = net.createServer((client) => {
     if (!proxy.up) return void client.destroy();
     const upstream = net.connect({ host, port });
@@ -415,6 +427,7 @@ export async function startSwitchableProxy(cleanup: Cleanup, target: string, { u
         upstream.destroy();
       });
     }
+    client.on("data", (chunk: Buffer) => (sentBytes += chunk.length));
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
