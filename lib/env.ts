@@ -68,6 +68,8 @@ const schema = z.object({
   GATEWAY_DIRECT_PAYMENT: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** How long a provider that failed is skipped. */
   GATEWAY_PROVIDER_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** A provider that does not answer for its close receipt is retried this long before its session is closed as a dispute. */
+  GATEWAY_RECEIPT_GIVE_UP_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Longest wait for the provider's first reply before failing over to the next. */
   GATEWAY_FIRST_BYTE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   /** Longest wait for a free session when a model is at its session cap. */

@@ -1,19 +1,20 @@
 import type { Metadata } from "next";
-import { listModelOffers, type ModelOffer } from "@/lib/chain/catalog";
+import type { ModelOffer } from "@/lib/chain/catalog";
 import { activeNetwork } from "@/lib/chain/config";
 import { formatMor, formatMorPerHour } from "@/lib/chain/format";
 import { Address } from "@/components/address";
+import { modelCatalog } from "@/lib/gateway";
 import { describeError } from "@/lib/redact";
 
 export const metadata: Metadata = { title: "Models" };
-// Read live from the chain on every request.
+// Rendered per request from the gateway's catalog cache (the chain read at most every few seconds).
 export const dynamic = "force-dynamic";
 
 export default async function ModelsPage() {
   const network = activeNetwork();
   let models: ModelOffer[];
   try {
-    models = await listModelOffers();
+    models = await modelCatalog();
   } catch (error) {
     console.error(`models page: chain read failed: ${describeError(error)}`);
     return (

@@ -6,15 +6,17 @@ import { computeNodeAbi } from "./contracts.generated";
 
 const PAGE_SIZE = 100n;
 
+/** Every item from index `from` on (all of them by default), page by page. */
 export async function readAllPages<T>(
   fetchPage: (offset: bigint, limit: bigint) => Promise<readonly [readonly T[], bigint]>,
   pageSize = PAGE_SIZE,
+  from = 0n,
 ): Promise<T[]> {
   const all: T[] = [];
-  for (let offset = 0n; ; offset += pageSize) {
+  for (let offset = from; ; offset += pageSize) {
     const [page, total] = await fetchPage(offset, pageSize);
     all.push(...page);
-    if (BigInt(page.length) < pageSize || BigInt(all.length) >= total) return all;
+    if (BigInt(page.length) < pageSize || from + BigInt(all.length) >= total) return all;
   }
 }
 
@@ -114,10 +116,14 @@ export async function getSession({ client, diamond }: Reader, sessionId: Hex): P
   return { sessionId, ...s };
 }
 
-export async function getUserSessionIds(reader: Reader, user: Address): Promise<Hex[]> {
-  return readAllPages((offset, limit) =>
-    reader.client.readContract({ address: reader.diamond, abi: computeNodeAbi, functionName: "getUserSessions", args: [user, offset, limit] }),
-  );
+/** The user's session ids in the order they were opened (from index `from` on). */
+export async function getUserSessionIds(reader: Reader, user: Address, from = 0n): Promise<Hex[]> {
+  return readAllPages((offset, limit) => getUserSessionIdsPage(reader, user, offset, limit), PAGE_SIZE, from);
+}
+
+/** One page of the user's session ids (in the order they were opened) and how many there are in all. */
+export async function getUserSessionIdsPage(reader: Reader, user: Address, offset: bigint, limit: bigint): Promise<readonly [readonly Hex[], bigint]> {
+  return reader.client.readContract({ address: reader.diamond, abi: computeNodeAbi, functionName: "getUserSessions", args: [user, offset, limit] });
 }
 
 export async function getProviderModelStats({ client, diamond }: Reader, modelId: Hex, provider: Address) {

@@ -145,7 +145,13 @@ export interface CloseReceipt {
 export async function obtainCloseReceipt(
   consumer: Consumer,
   session: Pick<OpenedSession, "endpoint" | "sessionId" | "provider"> & { providerPubKey?: Hex },
-  options: ProviderCallOptions = {},
+  {
+    ifUnreachable = "dispute",
+    ...options
+  }: ProviderCallOptions & {
+    /** A provider that does not answer (dial error, timeout, dropped connection): "throw" lets the caller retry later instead of disputing. */
+    ifUnreachable?: "dispute" | "throw";
+  } = {},
 ): Promise<CloseReceipt> {
   try {
     const receipt = await fetchSessionReport(session.endpoint, { sessionId: session.sessionId, providerPubKey: session.providerPubKey }, consumer, options);
@@ -157,6 +163,7 @@ export async function obtainCloseReceipt(
     if (signer?.toLowerCase() !== session.provider.toLowerCase()) throw new MorRpcError("invalid_signature", "the receipt is not signed by the provider");
     return { ...receipt, disputed: false };
   } catch (error) {
+    if (ifUnreachable === "throw" && isUnreachable(error)) throw error;
     const own = signReport(
       { sessionId: session.sessionId, chainId: consumer.chainId, timestamp: await latestBlockTime(consumer), tpsScaled1000: 0, ttftMs: 0, inputTokens: 0, outputTokens: 0 },
       consumer.privateKey,
@@ -168,6 +175,13 @@ export async function obtainCloseReceipt(
 /** Receipts carry chain time in seconds: the contract refuses one once block.timestamp passes it by 10 minutes. */
 async function latestBlockTime(consumer: Consumer): Promise<bigint> {
   return (await consumer.ctx.client.getBlock({ blockTag: "latest" })).timestamp;
+}
+
+const UNREACHABLE: ReadonlySet<string> = new Set(["dial_failed", "timeout", "connection_closed"]);
+
+/** The provider did not answer (it may come back), as opposed to an answer that is not a usable receipt. */
+function isUnreachable(error: unknown): boolean {
+  return error instanceof MorRpcError && UNREACHABLE.has(error.code);
 }
 
 /** Step 2 of closing: the on-chain closeSession with that receipt. */

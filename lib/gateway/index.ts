@@ -2,5 +2,5 @@
 // runtime that owns the session pool.
 export { withApiKey, type ApiContext } from "./http";
 export { listModels, retrieveModel, createChatCompletion, createEmbeddings } from "./openai-api";
-export { getGateway, type Gateway } from "./runtime";
+export { getGateway, modelCatalog, type Gateway } from "./runtime";
 export { ApiError, type ApiErrorCode } from "./errors";

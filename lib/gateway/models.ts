@@ -1,6 +1,7 @@
 // The gateway's model directory: the live on-chain catalog under OpenAI-style ids, and the bids
 // of a model ranked by the Morpheus rating. Both are cached briefly: the chain changes slowly and
-// a request should not pay several RPC round trips to learn what it learned a second ago.
+// a request should not pay several RPC round trips to learn what it learned a second ago. One
+// directory per process serves the API and the site's pages alike (see runtime.ts).
 import type { Address, Hex } from "viem";
 import { listModelOffers, type ModelOffer } from "@/lib/chain/catalog";
 import { getMarketplaceSettings, getModelStats, getProviderModelStats, readMany, type Reader } from "@/lib/chain/reads";
@@ -52,7 +53,7 @@ class Cached<T> {
 }
 
 export class ModelDirectory {
-  private readonly catalog: Cached<GatewayModel[]>;
+  private readonly catalog: Cached<{ offers: ModelOffer[]; models: GatewayModel[] }>;
   private readonly rankings = new Map<Hex, Cached<RankedOffer[]>>();
 
   constructor(
@@ -63,7 +64,12 @@ export class ModelDirectory {
   }
 
   list(): Promise<GatewayModel[]> {
-    return this.catalog.get();
+    return this.catalog.get().then((c) => c.models);
+  }
+
+  /** The catalog as the chain has it (models by name, each with its bids cheapest first), from the same cache. */
+  offers(): Promise<ModelOffer[]> {
+    return this.catalog.get().then((c) => c.offers);
   }
 
   /** By API id, on-chain name or 0x model id; undefined when no active model matches. */
@@ -90,11 +96,11 @@ export class ModelDirectory {
     for (const ranking of this.rankings.values()) ranking.invalidate();
   }
 
-  private async loadCatalog(): Promise<GatewayModel[]> {
+  private async loadCatalog(): Promise<{ offers: ModelOffer[]; models: GatewayModel[] }> {
     const offers = await listModelOffers(this.reader);
     const nameCount = new Map<string, number>();
     for (const m of offers) nameCount.set(m.name, (nameCount.get(m.name) ?? 0) + 1);
-    return offers.map((m) => ({
+    const models = offers.map((m) => ({
       id: nameCount.get(m.name) === 1 && m.name.trim() !== "" ? m.name : m.modelId,
       modelId: m.modelId.toLowerCase() as Hex,
       name: m.name,
@@ -103,6 +109,7 @@ export class ModelDirectory {
       createdAt: m.createdAt,
       offers: m.bids,
     }));
+    return { offers, models };
   }
 
   private async rank(modelId: Hex): Promise<RankedOffer[]> {

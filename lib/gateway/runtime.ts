@@ -13,6 +13,7 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { assertNativeSecp256k1 } from "@/lib/morrpc";
 import { redactUrls } from "@/lib/redact";
+import type { ModelOffer } from "@/lib/chain/catalog";
 import { ModelDirectory } from "./models";
 import { gatewayRateLimiter, type RateLimiter } from "./rate-limit";
 import { DEFAULT_RATING_WEIGHTS, parseRatingWeights } from "./rating";
@@ -42,10 +43,7 @@ async function buildGateway(): Promise<Gateway> {
   const config = env();
   const chain = chainConfig();
   const ctx = { client: publicClient(chain), diamond: chain.diamond, mor: chain.mor };
-  const directory = new ModelDirectory(ctx, {
-    weights: config.GATEWAY_RATING_WEIGHTS ? parseRatingWeights(config.GATEWAY_RATING_WEIGHTS) : DEFAULT_RATING_WEIGHTS,
-    providerAllowlist: config.GATEWAY_PROVIDER_ALLOWLIST as Address[],
-  });
+  const directory = modelDirectory();
   const usage = new UsageWriter(db(), log);
   let inference: Gateway["inference"];
   if (config.GATEWAY_PRIVATE_KEY) {
@@ -64,6 +62,7 @@ async function buildGateway(): Promise<Gateway> {
       providerCooldownMs: config.GATEWAY_PROVIDER_COOLDOWN_SECONDS * 1000,
       acquireTimeoutMs: config.GATEWAY_ACQUIRE_TIMEOUT_MS,
       maintenanceIntervalMs: config.GATEWAY_MAINTENANCE_INTERVAL_MS,
+      receiptGiveUpMs: config.GATEWAY_RECEIPT_GIVE_UP_SECONDS * 1000,
       log,
     });
     await sessions.start();
@@ -88,7 +87,31 @@ async function buildGateway(): Promise<Gateway> {
   };
 }
 
-const globalForGateway = globalThis as unknown as { morpheusGateway?: Promise<Gateway> };
+const globalForGateway = globalThis as unknown as { morpheusGateway?: Promise<Gateway>; morpheusModels?: ModelDirectory };
+
+/**
+ * The process's model directory and its catalog cache, shared by /api/v1 and the site's pages.
+ * Apart from the gateway (no wallet, database or I/O to build), so pages work when it does not.
+ */
+export function modelDirectory(): ModelDirectory {
+  if (!globalForGateway.morpheusModels) {
+    const config = env();
+    const chain = chainConfig();
+    globalForGateway.morpheusModels = new ModelDirectory(
+      { client: publicClient(chain), diamond: chain.diamond },
+      {
+        weights: config.GATEWAY_RATING_WEIGHTS ? parseRatingWeights(config.GATEWAY_RATING_WEIGHTS) : DEFAULT_RATING_WEIGHTS,
+        providerAllowlist: config.GATEWAY_PROVIDER_ALLOWLIST as Address[],
+      },
+    );
+  }
+  return globalForGateway.morpheusModels;
+}
+
+/** The on-chain model catalog (models with their bids) for the site's pages, from the gateway's cache. */
+export function modelCatalog(): Promise<ModelOffer[]> {
+  return modelDirectory().offers();
+}
 
 /** The process's gateway, built on first use; a failed build is retried by the next call. */
 export function getGateway(): Promise<Gateway> {
@@ -97,4 +120,16 @@ export function getGateway(): Promise<Gateway> {
     throw error;
   });
   return globalForGateway.morpheusGateway;
+}
+
+/**
+ * At process exit: shuts down the gateway the process has now — whichever build succeeded, at
+ * boot or later on a request's retry — so its queued usage records are written. Nothing to do
+ * when no build ever succeeded.
+ */
+export async function shutdownGateway(): Promise<void> {
+  const current = globalForGateway.morpheusGateway;
+  if (!current) return;
+  const gateway = await current.catch(() => undefined);
+  await gateway?.shutdown();
 }
