@@ -4,7 +4,7 @@
 // on-chain, with this provider and unexpired, and it refuses replayed prompts.
 import { getAddress, type Address, type Hex } from "viem";
 import { computeNodeAbi } from "@/lib/chain/contracts.generated";
-import { getBid, getSession, type Bid, type Reader } from "@/lib/chain/reads";
+import { canSignForProvider, getBid, getSession, type Bid, type Reader } from "@/lib/chain/reads";
 import {
   assertNativeSecp256k1,
   createSessionResult,
@@ -54,6 +54,12 @@ export interface ProviderNodeOptions {
   /** Reported in the pong. */
   version?: string;
   log?: ProviderLog;
+  /**
+   * The on-chain provider whose bids this node serves when its key is not the provider's own: a
+   * provider that gave the key PROVIDER rights on delegate.xyz, or a contract provider whose
+   * owner() it is (the contract accepts the key's approvals and receipts). Default: the key's address.
+   */
+  providerAddress?: Address;
 }
 
 export interface ProviderNode {
@@ -90,9 +96,13 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
   assertNativeSecp256k1(); // two ECDH and a signature per streamed chunk: never on the 30x slower fallback
   const key = hexToBytes(options.privateKey);
   // Checksummed, like getAddress(bid.provider) it is compared with (publicKeyToAddress gives lowercase).
-  const address = getAddress(publicKeyToAddress(publicKeyFromPrivate(key)));
+  const signer = getAddress(publicKeyToAddress(publicKeyFromPrivate(key)));
+  const address = options.providerAddress ? getAddress(options.providerAddress) : signer;
   const log = options.log ?? noLog;
   const { reader } = options;
+  if (address !== signer && !(await canSignForProvider(reader, address, signer))) {
+    throw new Error(`key ${signer} may not sign for provider ${address}: it needs the provider's PROVIDER rights on delegate.xyz, or to be owner() of a contract provider`);
+  }
   const chainId = BigInt(await reader.client.getChainId());
   const state = new ProviderState(options.stateFile);
   const models = new Map(options.models.models.map((m) => [m.modelId, m]));
@@ -423,7 +433,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     },
     onError: (error) => log.error(`MOR-RPC connection: ${(error as Error).message}`),
   });
-  log.info(`provider ${address} serving ${models.size} model(s) over MOR-RPC on ${host}:${server.port} (chain id ${chainId})`);
+  log.info(`provider ${address}${address !== signer ? ` (signing as ${signer})` : ""} serving ${models.size} model(s) over MOR-RPC on ${host}:${server.port} (chain id ${chainId})`);
 
   return {
     address,

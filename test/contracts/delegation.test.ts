@@ -310,5 +310,13 @@ describe("approvals and receipts signed for the provider", () => {
     expect(await read(market, "getProviderModelStats", [modelId, provider])).toMatchObject({ successCount: 1, totalCount: 2 });
 
     await expectRevert(openSession(market.ctx, market.wallets[USER], { amount: await stakeFor(3600n), ...(await approvalFor(market, { bidId, signer: STRANGER, user: USER })) }), "SessionProviderSignatureMismatch");
+
+    // Once owner() answers a word that is not an address, nobody but the provider signs for it: the
+    // close is a dispute, not a revert (the live contract would revert and the user could not close).
+    const open = await openWith(bidId, CONTRACT_OWNER);
+    const notAnAddress = `0x7f${"ff".repeat(32)}60005260206000f3` as Hex; // returns 0xff…ff to any call
+    await market.client.request({ method: "anvil_setCode", params: [provider, notAnAddress] } as never);
+    await closeWith(open, CONTRACT_OWNER);
+    expect(await closeoutType(open)).toBe(1n);
   });
 });
