@@ -12,7 +12,24 @@ import { getContractOwner, getProviderModelStats, getSession } from "@/lib/chain
 import { registerModel, walletFor } from "@/lib/chain/writes";
 import { closeProviderSession, isSignedForProvider, openProviderSession, promptSession, type Consumer, type SessionOffer } from "@/lib/consumer";
 import { startProviderNode } from "@/lib/provider";
-import { CHAT, Cleanup, collect, consumerFor, modelIdFor, modelsConfig, PRICE, seedProvider, startChain, startDemo, streamedText, type TestChain } from "./fixture";
+import {
+  CHAT,
+  Cleanup,
+  cliEnv,
+  collect,
+  consumerFor,
+  modelIdFor,
+  modelsConfig,
+  modelsConfigJson,
+  PRICE,
+  runCli,
+  seedProvider,
+  startChain,
+  startDemo,
+  startProviderProcess,
+  streamedText,
+  type TestChain,
+} from "./fixture";
 
 const DELEGATOR = 2;
 const DELEGATEE = 4;
@@ -86,6 +103,21 @@ describe("a provider served by a delegatee's key", () => {
     expect(closed).toMatchObject({ disputed: false });
     expect(onChain.closeoutType).toBe(0n);
     expect(await getProviderModelStats(chain.ctx, modelId, addr(DELEGATOR))).toMatchObject({ successCount: 1, totalCount: 1 });
+  });
+
+  it("npm run provider -- serve with PROVIDER_ADDRESS: starts for the delegator with the delegatee's key, refuses a key without rights", async () => {
+    const env = (keyIndex: number) =>
+      cliEnv(chain, {
+        PROVIDER_PRIVATE_KEY: devPrivateKey(devAccounts[keyIndex]),
+        PROVIDER_ADDRESS: addr(DELEGATOR),
+        MODELS_CONFIG_CONTENT: JSON.stringify(modelsConfigJson([{ modelId, url: demoUrl }])),
+      });
+    const refused = await runCli(["serve", "--listen", "127.0.0.1:0"], env(STRANGER));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain(`may not sign for provider ${addr(DELEGATOR)}`);
+
+    const served = await startProviderProcess(cleanup, env(DELEGATEE));
+    expect(served.output()).toContain(`provider ${addr(DELEGATOR)} (signing as ${addr(DELEGATEE)})`);
   });
 });
 
