@@ -35,6 +35,12 @@ const schema = z.object({
   // --- the provider node (`npm run provider`) ---
   /** The provider's wallet key: signs approvals, receipts and every MOR-RPC reply. */
   PROVIDER_PRIVATE_KEY: privateKey.optional(),
+  /**
+   * The on-chain provider the node serves when PROVIDER_PRIVATE_KEY signs for another account: a
+   * provider that gave the key PROVIDER rights on delegate.xyz, or a contract provider it owns.
+   * Unset: the key's own address.
+   */
+  PROVIDER_ADDRESS: address.optional(),
   /** Where the provider node listens for MOR-RPC (the on-chain endpoint must reach it). */
   PROVIDER_LISTEN_ADDRESS: listenAddress.default("0.0.0.0:3333"),
   /** The models this provider serves (Go proxy-router format); MODELS_CONFIG_CONTENT wins when set. */

@@ -6,7 +6,8 @@
 //   npm run provider -- unbid --bid 0x<bidId>
 //   npm run provider -- status
 //   npm run provider -- deregister
-// The wallet is PROVIDER_PRIVATE_KEY (environment or .env, never a flag: flags show in `ps`);
+// The wallet is PROVIDER_PRIVATE_KEY (environment or .env, never a flag: flags show in `ps`); serve
+// signs for PROVIDER_ADDRESS instead when that provider delegated to the key or is a contract it owns;
 // the chain is CHAIN / RPC_URL, or the local marketplace `npm start` deployed.
 import fs from "node:fs";
 import path from "node:path";
@@ -43,7 +44,9 @@ const usage = `usage: npm run provider -- <command> [options]
   unbid            --bid <0x bidId>
   status
   deregister       (deletes your active bids first)
-The wallet is PROVIDER_PRIVATE_KEY; the chain is CHAIN / RPC_URL (default: the local marketplace of npm start).`;
+The wallet is PROVIDER_PRIVATE_KEY; serve signs for PROVIDER_ADDRESS when set (a provider that delegated
+PROVIDER rights to the key on delegate.xyz, or a contract provider it owns). The chain is CHAIN / RPC_URL
+(default: the local marketplace of npm start).`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -98,6 +101,7 @@ async function serve(): Promise<void> {
   const ctx = chainContext();
   const node = await startProviderNode({
     privateKey: config.PROVIDER_PRIVATE_KEY!,
+    providerAddress: config.PROVIDER_ADDRESS as `0x${string}` | undefined,
     models,
     reader: ctx,
     host: host || "0.0.0.0",

@@ -1,7 +1,7 @@
 // Typed reads of the Compute Node contracts. List getters return `(page, total)` like the live
 // Diamond; they are paged through offset/limit until the total (or a short page), so callers
 // always get the whole list.
-import type { Address, Hex, PublicClient } from "viem";
+import { BaseError, ExecutionRevertedError, keccak256, stringToHex, toFunctionSelector, type Address, type Hex, type PublicClient } from "viem";
 import { computeNodeAbi } from "./contracts.generated";
 
 const PAGE_SIZE = 100n;
@@ -212,6 +212,47 @@ export function stakeForDuration(economics: SessionEconomics, pricePerSecond: bi
 /** When a session with this stake, opened at `openedAt`, would end. */
 export async function getSessionEnd({ client, diamond }: Reader, amount: bigint, pricePerSecond: bigint, openedAt: bigint): Promise<bigint> {
   return client.readContract({ address: diamond, abi: computeNodeAbi, functionName: "getSessionEnd", args: [amount, pricePerSecond, openedAt] });
+}
+
+// --- delegation: who may sign for a provider ----------------------------------------------------
+
+/** The rights a delegatee needs to sign a provider's approvals and receipts (the Diamond's DELEGATION_RULES_PROVIDER). */
+export const DELEGATION_RULES_PROVIDER: Hex = keccak256(stringToHex("delegation.rules.provider"));
+
+/** The Diamond's isRightsDelegated: did `delegator` give `delegatee` `rights` on the registry it reads. */
+export async function isRightsDelegated({ client, diamond }: Reader, delegatee: Address, delegator: Address, rights: Hex): Promise<boolean> {
+  return client.readContract({ address: diamond, abi: computeNodeAbi, functionName: "isRightsDelegated", args: [delegatee, delegator, rights] });
+}
+
+const OWNER_SELECTOR = toFunctionSelector("owner()");
+
+/**
+ * owner() of a contract as the SessionRouter reads it: exactly one word that is an address. A
+ * non-contract, a reverting call or any other reply is null (no owner); a failing RPC throws.
+ */
+export async function getContractOwner({ client }: Reader, account: Address): Promise<Address | null> {
+  let data: Hex | undefined;
+  try {
+    ({ data } = await client.call({ to: account, data: OWNER_SELECTOR }));
+  } catch (error) {
+    if (error instanceof BaseError && error.walk((e) => e instanceof ExecutionRevertedError)) return null;
+    throw error;
+  }
+  // 0x + 64 hex digits, the first 24 of them zero.
+  if (data === undefined || !/^0x0{24}[0-9a-fA-F]{40}$/.test(data)) return null;
+  return `0x${data.slice(26)}` as Address;
+}
+
+/**
+ * Whether the SessionRouter accepts `signer`'s approval or receipt for `provider`: the provider
+ * itself, a delegatee holding the provider's PROVIDER rights, or owner() of a contract provider.
+ */
+export async function canSignForProvider(reader: Reader, provider: Address, signer: Address): Promise<boolean> {
+  const same = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();
+  if (same(signer, provider)) return true;
+  if (await isRightsDelegated(reader, signer, provider, DELEGATION_RULES_PROVIDER)) return true;
+  const owner = await getContractOwner(reader, provider);
+  return owner !== null && same(owner, signer);
 }
 
 /** Read many items concurrently (viem batches them into few RPC calls). */

@@ -8,7 +8,7 @@
 // relays a prompt to the model and records its usage.
 import { getAddress, type Address, type Hex } from "viem";
 import { computeNodeAbi } from "@/lib/chain/contracts.generated";
-import { getBid, getSession, type Bid, type Reader } from "@/lib/chain/reads";
+import { canSignForProvider, getBid, getSession, type Bid, type Reader } from "@/lib/chain/reads";
 import {
   assertNativeSecp256k1,
   createSessionResult,
@@ -59,6 +59,12 @@ export interface ProviderNodeOptions {
   /** Reported in the pong. */
   version?: string;
   log?: ProviderLog;
+  /**
+   * The on-chain provider whose bids this node serves when its key is not the provider's own: a
+   * provider that gave the key PROVIDER rights on delegate.xyz, or a contract provider whose
+   * owner() it is (the contract accepts the key's approvals and receipts). Default: the key's address.
+   */
+  providerAddress?: Address;
 }
 
 export interface ProviderNode {
@@ -101,8 +107,12 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
   assertNativeSecp256k1(); // two ECDH and a signature per streamed chunk: never on the 30x slower fallback
   const key = hexToBytes(options.privateKey);
   // Checksummed, like getAddress(bid.provider) it is compared with (publicKeyToAddress gives lowercase).
-  const address = getAddress(publicKeyToAddress(publicKeyFromPrivate(key)));
+  const signer = getAddress(publicKeyToAddress(publicKeyFromPrivate(key)));
+  const address = options.providerAddress ? getAddress(options.providerAddress) : signer;
   const log = options.log ?? noLog;
+  if (address !== signer && !(await canSignForProvider(options.reader, address, signer))) {
+    throw new Error(`key ${signer} may not sign for provider ${address}: it needs the provider's PROVIDER rights on delegate.xyz, or to be owner() of a contract provider`);
+  }
   const chainId = BigInt(await options.reader.client.getChainId());
   const state = new ProviderState(options.stateFile, {
     onWriteError: (error) => log.error(`saving provider state to ${options.stateFile}: ${(error as Error).message}`),
@@ -140,7 +150,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     clearInterval(pruneTimer);
     throw error;
   }
-  log.info(`provider ${address} serving ${ctx.models.size} model(s) over MOR-RPC on ${host}:${server.port} (chain id ${chainId})`);
+  log.info(`provider ${address}${address !== signer ? ` (signing as ${signer})` : ""} serving ${ctx.models.size} model(s) over MOR-RPC on ${host}:${server.port} (chain id ${chainId})`);
 
   return {
     address,
