@@ -21,6 +21,8 @@ const deploymentSchema = z.object({
   mor: z.string().transform((a) => getAddress(a)),
   blockNumber: z.string(),
   deployedAt: z.string(),
+  /** contractSourcesHash of the contracts deployed (absent in records written before it was kept). */
+  contractsHash: z.string().optional(),
 });
 export type LocalDeployment = z.infer<typeof deploymentSchema>;
 
