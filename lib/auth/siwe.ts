@@ -112,15 +112,15 @@ function sameOrigin(uri: string, origin: string): boolean {
 }
 
 /**
- * A fixed-window counter per client (nonce requests per IP) plus one for all clients together, so
- * neither one client nor many spoofed ones can fill the nonce table. Bounded: at most `maxClients`
+ * A fixed-window counter per client address plus one for all clients together, so neither one
+ * client nor many spoofed ones can exhaust what it guards (e.g. the nonce table). Bounded: at most `maxClients`
  * windows are kept, the oldest dropped first.
  */
-export class IssueRateLimiter {
+export class ClientRateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
   constructor(
-    private readonly options: { perClient: number; total: number; windowMs: number; maxClients?: number; now?: () => number },
+    private readonly options: { perClient: number; total: number; windowMs: number; maxClients?: number; now?: () => number; /** "Too many …" */ what?: string },
   ) {}
 
   /** Counts one issuance for `client`; throws `rate_limited` (429, with Retry-After) when over a limit. */
@@ -131,7 +131,7 @@ export class IssueRateLimiter {
       if (!window || now - window.start >= this.options.windowMs) window = { start: now, count: 0 };
       if (window.count >= limit) {
         const retryAfter = Math.max(1, Math.ceil((window.start + this.options.windowMs - now) / 1000));
-        throw new WebAuthError("rate_limited", `Too many sign-in attempts: try again in ${retryAfter} s.`, { "retry-after": String(retryAfter) });
+        throw new WebAuthError("rate_limited", `Too many ${this.options.what ?? "sign-in attempts"}: try again in ${retryAfter} s.`, { "retry-after": String(retryAfter) });
       }
       window.count++;
       this.windows.delete(key); // re-insert: Map order is then recency order
