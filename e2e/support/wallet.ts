@@ -70,6 +70,8 @@ function installProvider() {
 export class TestWallet {
   /** Every method the page called, in order. */
   readonly calls: string[] = [];
+  /** Every call with its outcome (attached to failed tests). */
+  readonly log: string[] = [];
   /** Every URL the page requested. */
   readonly requests: string[] = [];
   private granted = false;
@@ -120,10 +122,13 @@ export class TestWallet {
     this.calls.push(request.method);
     try {
       if (this.rejections.delete(request.method)) throw new RpcError(4001, "User rejected the request.");
-      return { result: await this.handle(request.method, request.params ?? []) };
+      const result = await this.handle(request.method, request.params ?? []);
+      this.log.push(`${request.method} → ${JSON.stringify(result)?.slice(0, 200)}`);
+      return { result };
     } catch (error) {
-      if (error instanceof RpcError) return { error: { code: error.code, message: error.message } };
-      return { error: { code: -32603, message: error instanceof Error ? error.message : String(error) } };
+      const reply = error instanceof RpcError ? { code: error.code, message: error.message } : { code: -32603, message: error instanceof Error ? error.message : String(error) };
+      this.log.push(`${request.method} → error ${reply.code} ${reply.message}`);
+      return { error: reply };
     }
   }
 
@@ -208,9 +213,11 @@ export class TestWallet {
 
 /** `test` with a `wallet` fixture: anvil dev account #5 installed in the page before it loads. */
 export const test = base.extend<{ wallet: TestWallet }>({
-  wallet: async ({ page }, provide) => {
+  wallet: async ({ page }, provide, testInfo) => {
     const wallet = new TestWallet(devAccounts[5]);
     await wallet.install(page);
     await provide(wallet);
+    // What the page asked the wallet, for the report of a failed test.
+    if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach("wallet-calls.txt", { body: wallet.log.join("\n"), contentType: "text/plain" });
   },
 });

@@ -30,7 +30,7 @@ export default async function DocsPage() {
       <header className="space-y-3">
         <h1 className="text-3xl font-bold text-fg">Use the gateway</h1>
         <p className="text-fg-muted">
-          The gateway speaks the OpenAI API. Point any OpenAI SDK or tool at <code className="text-accent">{base}</code> with a
+          The gateway speaks the OpenAI API. Point any OpenAI SDK or tool at <code className="break-all text-accent">{base}</code> with a
           Morpheus API key: the gateway picks the best-rated provider bidding on the model, opens and reuses on-chain sessions with
           it, and relays your request over MOR-RPC, the encrypted provider protocol.
         </p>
@@ -150,24 +150,26 @@ vectors = client.embeddings.create(model="morpheus-demo-chat", input=["first tex
             stream ends with an error event rather than a silent end, and the SDKs raise an error.
           </li>
         </ul>
-        <table className="w-full text-left text-sm">
-          <thead className="text-xs uppercase text-fg-subtle">
-            <tr>
-              <th className="py-2 font-medium">Status</th>
-              <th className="py-2 font-medium">error.code</th>
-              <th className="py-2 font-medium">Meaning</th>
-            </tr>
-          </thead>
-          <tbody>
-            {errors.map(([status, code, meaning]) => (
-              <tr key={code} className="border-t border-line align-top">
-                <td className="py-2 font-mono">{status}</td>
-                <td className="py-2 font-mono text-fg-soft">{code}</td>
-                <td className="py-2 text-fg-muted">{meaning}</td>
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm">
+            <thead className="text-xs uppercase text-fg-subtle">
+              <tr>
+                <th className="py-2 font-medium">Status</th>
+                <th className="py-2 font-medium">error.code</th>
+                <th className="py-2 font-medium">Meaning</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {errors.map(([status, code, meaning]) => (
+                <tr key={code} className="border-t border-line align-top">
+                  <td className="py-2 pr-3 font-mono">{status}</td>
+                  <td className="break-all py-2 pr-3 font-mono text-fg-soft">{code}</td>
+                  <td className="py-2 text-fg-muted">{meaning}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         <p className="text-fg-muted">Errors use OpenAI&apos;s shape:</p>
         <CodeBlock language="json">{`{"error": {"message": "…", "type": "invalid_request_error", "param": "messages", "code": null}}`}</CodeBlock>
       </section>
