@@ -46,12 +46,10 @@ test("a refused signature leaves you signed out, and signing in again works", as
   wallet.rejectNext("personal_sign");
   await dashboard.gate.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("dialog").getByRole("button", { name: /Browser Wallet/ }).first().click();
-  const sign = page.getByTestId("rk-auth-message-button");
-  await expect(sign).toBeEnabled();
-  await sign.click();
-  // RainbowKit returns to the idle step: sign again, this time accepted.
-  await expect(sign).toBeEnabled();
-  await sign.click();
+  await wallet.clickSignMessage(page);
+  // RainbowKit returns to the idle step, still signed out: sign again, this time accepted.
+  expect(await (await page.request.get("/api/auth/session")).json()).toEqual({ user: null });
+  await wallet.clickSignMessage(page);
   await dashboard.expectSignedInAs(wallet.account.address);
 });
 

@@ -10,11 +10,11 @@ import {
   RainbowKitAuthenticationProvider,
   RainbowKitProvider,
   createAuthenticationAdapter,
+  cssStringFromTheme,
   darkTheme,
   lightTheme,
 } from "@rainbow-me/rainbowkit";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useTheme } from "next-themes";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { createSiweMessage } from "viem/siwe";
@@ -62,6 +62,9 @@ function signInMessage({ nonce, address, chainId }: { nonce: string; address: `0
   });
 }
 
+const accent = { accentColor: "#16c47f", accentColorForeground: "#070b0a", borderRadius: "medium" } as const;
+const rainbowKitThemeCss = `[data-rk]{${cssStringFromTheme(lightTheme(accent))}}.dark [data-rk]{${cssStringFromTheme(darkTheme(accent), { extends: lightTheme(accent) })}}`;
+
 export function WalletProviders({ chain, walletConnectProjectId, wagmiCookie, sessionAddress, children }: WalletProvidersProps) {
   const [config] = useState(() => getConfig(chain, walletConnectProjectId));
   const [queryClient] = useState(() => new QueryClient());
@@ -77,7 +80,6 @@ export function WalletProviders({ chain, walletConnectProjectId, wagmiCookie, se
 
 function SessionProviders({ sessionAddress, children }: { sessionAddress: `0x${string}` | null; children: ReactNode }) {
   const router = useRouter();
-  const { resolvedTheme } = useTheme();
   const { disconnectAsync } = useDisconnect();
   const wagmiConfig = useConfig();
   const [address, setAddress] = useState(sessionAddress);
@@ -148,11 +150,12 @@ function SessionProviders({ sessionAddress, children }: { sessionAddress: `0x${s
     [status, address, endSession, disconnectAsync],
   );
 
-  const accent = { accentColor: "#16c47f", accentColorForeground: "#070b0a", borderRadius: "medium" } as const;
   return (
     <WebSessionContext.Provider value={session}>
       <RainbowKitAuthenticationProvider adapter={adapter} status={status}>
-        <RainbowKitProvider theme={resolvedTheme === "light" ? lightTheme(accent) : darkTheme(accent)} modalSize="compact">
+        <RainbowKitProvider theme={null} modalSize="compact">
+          {/* RainbowKit's colours follow the same `dark` class as the site, already in the server render. */}
+          <style dangerouslySetInnerHTML={{ __html: rainbowKitThemeCss }} />
           {children}
         </RainbowKitProvider>
       </RainbowKitAuthenticationProvider>

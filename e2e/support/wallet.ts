@@ -112,10 +112,29 @@ export class TestWallet {
   async signIn(page: Page, scope: Page | ReturnType<Page["locator"]> = page): Promise<void> {
     await scope.getByRole("button", { name: "Sign in" }).first().click();
     await page.getByRole("dialog").getByRole("button", { name: /Browser Wallet/ }).first().click();
-    const sign = page.getByTestId("rk-auth-message-button");
-    await expect(sign).toBeEnabled();
-    await sign.click();
+    await this.clickSignMessage(page);
     await expect(page.getByRole("dialog")).toBeHidden();
+  }
+
+  /**
+   * Clicks RainbowKit's "Sign message" until the wallet is asked to sign. RainbowKit enables the
+   * button once it has a nonce, but its click does nothing while wagmi has not yet settled the
+   * connected chain (right after connecting): a person clicks again, so does this.
+   */
+  async clickSignMessage(page: Page): Promise<void> {
+    const sign = page.getByTestId("rk-auth-message-button");
+    const signatures = () => this.calls.filter((method) => method === "personal_sign").length;
+    const before = signatures();
+    for (let attempt = 1; ; attempt++) {
+      await expect(sign).toBeEnabled();
+      await sign.click();
+      try {
+        await expect.poll(signatures, { timeout: 2000 }).toBeGreaterThan(before);
+        return;
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
   }
 
   private async answer(request: RpcRequest): Promise<RpcReply> {
