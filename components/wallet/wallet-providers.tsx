@@ -154,9 +154,12 @@ function SessionProviders({ sessionAddress, children }: { sessionAddress: `0x${s
     <WebSessionContext.Provider value={session}>
       <RainbowKitAuthenticationProvider adapter={adapter} status={status}>
         <RainbowKitProvider theme={null} modalSize="compact">
-          {/* RainbowKit's colours follow the same `dark` class as the site, already in the server render. */}
-          <style dangerouslySetInnerHTML={{ __html: rainbowKitThemeCss }} />
-          {children}
+          {/* RainbowKit's styles apply inside [data-rk]; its colours follow the site's `dark` class
+              (already right in the server render); `contents` keeps the body's flex layout. */}
+          <div data-rk="" className="contents">
+            <style dangerouslySetInnerHTML={{ __html: rainbowKitThemeCss }} />
+            {children}
+          </div>
         </RainbowKitProvider>
       </RainbowKitAuthenticationProvider>
     </WebSessionContext.Provider>
