@@ -51,6 +51,7 @@ export async function openWebSession(db: Db, address: string, now = new Date()):
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + webSessionTtlMs);
   const lower = address.toLowerCase();
+  // One unique field in `where` and `create`: Prisma runs this as INSERT … ON CONFLICT (no race between first sign-ins).
   const user = await db.user.upsert({ where: { address: lower }, create: { address: lower }, update: {} });
   const sessionId = hashToken(token);
   await db.webSession.create({ data: { id: sessionId, userId: user.id, createdAt: now, expiresAt } });

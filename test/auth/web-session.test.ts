@@ -105,6 +105,14 @@ describe("Sign-In with Ethereum", () => {
     expect(JSON.stringify(rows)).not.toContain(token);
   });
 
+  it("signs in a new wallet twice at once: two sessions, one user", async () => {
+    const fresh = privateKeyToAccount(generatePrivateKey());
+    const [a, b] = await Promise.all([signedMessage(fresh), signedMessage(fresh)]);
+    const statuses = await Promise.all([a, b].map(async (signed) => (await routes.verify(post("/api/auth/verify", signed))).status));
+    expect(statuses).toEqual([200, 200]);
+    expect(await db.user.count({ where: { address: fresh.address.toLowerCase() } })).toBe(1);
+  });
+
   it("refuses a replayed message (409 nonce_used)", async () => {
     const signed = await signedMessage();
     expect((await routes.verify(post("/api/auth/verify", signed))).status).toBe(200);
