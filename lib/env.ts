@@ -27,6 +27,17 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   /** HTTP port of the web app / gateway. */
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /**
+   * The site's public origin (e.g. https://portal.example), when known: the only origin whose
+   * requests and Sign-In with Ethereum messages the web session routes accept. Unset: the origin
+   * the request was addressed to (its Host / X-Forwarded-Host), which suits local runs.
+   */
+  APP_ORIGIN: z
+    .url()
+    .optional()
+    .transform((url) => (url === undefined ? undefined : new URL(url).origin)),
+  /** WalletConnect Cloud project id: offers WalletConnect and Coinbase wallets (their servers are then contacted). Public. */
+  NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID: z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-hex-character WalletConnect project id").optional(),
   /** Port of the local anvil chain (CHAIN=local only). */
   ANVIL_PORT: z.coerce.number().int().min(1).max(65535).default(8545),
   /** Port on which the embedded PGlite database is served over the Postgres wire protocol. */
