@@ -15,14 +15,14 @@ export function CodeBlock({ children, language }: { children: string; language: 
     setTimeout(() => setState("idle"), 2000);
   };
   return (
-    <div className="relative rounded-lg border border-ink-700 bg-ink-900">
-      <div className="flex items-center justify-between border-b border-ink-700 px-4 py-1.5 text-xs text-zinc-500">
+    <div className="relative rounded-lg border border-line bg-panel">
+      <div className="flex items-center justify-between border-b border-line px-4 py-1.5 text-xs text-fg-subtle">
         <span>{language}</span>
-        <button type="button" onClick={copy} className="rounded px-2 py-0.5 text-zinc-400 hover:bg-ink-700 hover:text-white">
+        <button type="button" onClick={copy} className="rounded px-2 py-0.5 text-fg-muted hover:bg-chip hover:text-fg">
           {state === "copied" ? "Copied" : state === "failed" ? "Copy failed: select the text" : "Copy"}
         </button>
       </div>
-      <pre className="overflow-x-auto p-4 text-sm leading-relaxed text-zinc-200">
+      <pre className="overflow-x-auto p-4 text-sm leading-relaxed text-fg-soft">
         <code>{children}</code>
       </pre>
     </div>

@@ -27,6 +27,17 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   /** HTTP port of the web app / gateway. */
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /**
+   * The site's public origin (e.g. https://portal.example), when known: the only origin whose
+   * requests and Sign-In with Ethereum messages the web session routes accept. Unset: the origin
+   * the request was addressed to (its Host / X-Forwarded-Host), which suits local runs.
+   */
+  APP_ORIGIN: z
+    .url()
+    .optional()
+    .transform((url) => (url === undefined ? undefined : new URL(url).origin)),
+  /** WalletConnect Cloud project id: offers WalletConnect and Coinbase wallets (their servers are then contacted). Public. */
+  NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID: z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-hex-character WalletConnect project id").optional(),
   /** Port of the local anvil chain (CHAIN=local only). */
   ANVIL_PORT: z.coerce.number().int().min(1).max(65535).default(8545),
   /** Port on which the embedded PGlite database is served over the Postgres wire protocol. */
@@ -35,6 +46,12 @@ const schema = z.object({
   // --- the provider node (`npm run provider`) ---
   /** The provider's wallet key: signs approvals, receipts and every MOR-RPC reply. */
   PROVIDER_PRIVATE_KEY: privateKey.optional(),
+  /**
+   * The on-chain provider the node serves when PROVIDER_PRIVATE_KEY signs for another account: a
+   * provider that gave the key PROVIDER rights on delegate.xyz, or a contract provider it owns.
+   * Unset: the key's own address.
+   */
+  PROVIDER_ADDRESS: address.optional(),
   /** Where the provider node listens for MOR-RPC (the on-chain endpoint must reach it). */
   PROVIDER_LISTEN_ADDRESS: listenAddress.default("0.0.0.0:3333"),
   /** The models this provider serves (Go proxy-router format); MODELS_CONFIG_CONTENT wins when set. */
@@ -68,6 +85,8 @@ const schema = z.object({
   GATEWAY_DIRECT_PAYMENT: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** How long a provider that failed is skipped. */
   GATEWAY_PROVIDER_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** A provider that does not answer for its close receipt is retried this long before its session is closed as a dispute. */
+  GATEWAY_RECEIPT_GIVE_UP_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Longest wait for the provider's first reply before failing over to the next. */
   GATEWAY_FIRST_BYTE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   /** Longest wait for a free session when a model is at its session cap. */

@@ -14,7 +14,7 @@ export const generatedFile = path.join(root, "lib", "chain", "contracts.generate
 const require = createRequire(import.meta.url);
 
 /** The facets routed at the Compute Node address, in deployment order. */
-const FACETS = ["ProviderRegistry", "ModelRegistry", "Marketplace", "SessionRouter", "SessionViews"] as const;
+const FACETS = ["ProviderRegistry", "ModelRegistry", "Marketplace", "SessionRouter", "SessionViews", "Delegation"] as const;
 const ROUTER = "ComputeNode";
 const EIP170_LIMIT = 24_576;
 
@@ -140,6 +140,8 @@ export function renderGenerated(contracts: SolcOutput["contracts"], sourcesHash:
   const router = contract(contracts, ROUTER);
   const morToken = contract(contracts, "MorToken");
   const fundingAccount = contract(contracts, "FundingAccount");
+  const delegateRegistry = contract(contracts, "LocalDelegateRegistry");
+  const contractProvider = contract(contracts, "ContractProvider");
   const constructorOf = (c: CompiledContract) => c.abi.filter((item) => item.type === "constructor");
   const facets = FACETS.map((name) => {
     const compiled = contract(contracts, name);
@@ -161,12 +163,20 @@ export function renderGenerated(contracts: SolcOutput["contracts"], sourcesHash:
     "/** The local MOR token (ERC-20 + owner mint + increaseAllowance). */",
     `export const morTokenAbi = ${abiJson(morToken.abi)} as const;`,
     "",
+    "/** The local stand-in for the delegate.xyz v2 registry (its delegateAll / delegateContract / check* subset). */",
+    `export const delegateRegistryAbi = ${abiJson(delegateRegistry.abi)} as const;`,
+    "",
+    "/** The example contract provider: owner() signs for it, execute() forwards the owner's calls. */",
+    `export const contractProviderAbi = ${abiJson(contractProvider.abi)} as const;`,
+    "",
     "/** Bytecode for deploying the local marketplace (lib/chain/deploy.ts). */",
     "export const computeNodeArtifacts = {",
     `  router: { abi: ${JSON.stringify(constructorOf(router))}, bytecode: ${json(hex(router.evm.bytecode.object))} },`,
     `  facets: ${json(facets).replace(/\n/g, "\n  ")},`,
     `  morToken: { bytecode: ${json(hex(morToken.evm.bytecode.object))} },`,
     `  fundingAccount: { abi: ${JSON.stringify(constructorOf(fundingAccount))}, bytecode: ${json(hex(fundingAccount.evm.bytecode.object))} },`,
+    `  delegateRegistry: { bytecode: ${json(hex(delegateRegistry.evm.bytecode.object))} },`,
+    `  contractProvider: { bytecode: ${json(hex(contractProvider.evm.bytecode.object))} },`,
     "} as const;",
     "",
   ].join("\n");
@@ -177,8 +187,8 @@ function main(): void {
   const sourcesHash = contractSourcesHash();
   const contracts = compileContracts();
   fs.writeFileSync(generatedFile, renderGenerated(contracts, sourcesHash));
-  for (const name of [ROUTER, ...FACETS, "MorToken", "FundingAccount"]) {
-    console.log(`${name.padEnd(16)} ${(contract(contracts, name).evm.deployedBytecode.object.length / 2).toString().padStart(6)} bytes`);
+  for (const name of [ROUTER, ...FACETS, "MorToken", "FundingAccount", "LocalDelegateRegistry", "ContractProvider"]) {
+    console.log(`${name.padEnd(22)} ${(contract(contracts, name).evm.deployedBytecode.object.length / 2).toString().padStart(6)} bytes`);
   }
   console.log(`wrote ${path.relative(root, generatedFile)} in ${Math.round(performance.now() - started)} ms`);
 }

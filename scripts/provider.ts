@@ -6,7 +6,8 @@
 //   npm run provider -- unbid --bid 0x<bidId>
 //   npm run provider -- status
 //   npm run provider -- deregister
-// The wallet is PROVIDER_PRIVATE_KEY (environment or .env, never a flag: flags show in `ps`);
+// The wallet is PROVIDER_PRIVATE_KEY (environment or .env, never a flag: flags show in `ps`); serve
+// signs for PROVIDER_ADDRESS instead when that provider delegated to the key or is a contract it owns;
 // the chain is CHAIN / RPC_URL, or the local marketplace `npm start` deployed.
 import fs from "node:fs";
 import path from "node:path";
@@ -16,9 +17,11 @@ import { chainConfig, publicClient } from "@/lib/chain/config";
 import { formatMor, formatMorPerHour, parseMor, parseMorPerHour } from "@/lib/chain/format";
 import { walletFor, type ChainContext } from "@/lib/chain/writes";
 import { env, EnvError } from "@/lib/env";
+import { redactUrls } from "@/lib/redact";
 import {
   deleteBidCommand,
   deregisterCommand,
+  describeModelsConfig,
   loadModelsConfig,
   postBidCommand,
   providerStatus,
@@ -41,7 +44,9 @@ const usage = `usage: npm run provider -- <command> [options]
   unbid            --bid <0x bidId>
   status
   deregister       (deletes your active bids first)
-The wallet is PROVIDER_PRIVATE_KEY; the chain is CHAIN / RPC_URL (default: the local marketplace of npm start).`;
+The wallet is PROVIDER_PRIVATE_KEY; serve signs for PROVIDER_ADDRESS when set (a provider that delegated
+PROVIDER rights to the key on delegate.xyz, or a contract provider it owns). The chain is CHAIN / RPC_URL
+(default: the local marketplace of npm start).`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -90,9 +95,13 @@ async function serve(): Promise<void> {
   const models = loadModelsConfig({ path: configPath, content: values.config ? undefined : config.MODELS_CONFIG_CONTENT });
   const [, host, port] = /^(.*):(\d+)$/.exec(values.listen ?? config.PROVIDER_LISTEN_ADDRESS) ?? [];
   if (port === undefined) throw new Error(`--listen must be host:port or :port`);
+  // What each entry of the file becomes; upstream URLs only as scheme and host (they can hold keys).
+  for (const line of describeModelsConfig(models)) log.info(line);
+  for (const m of models.models) log.info(`model ${m.modelId} → ${m.modelName} at ${redactUrls(m.apiUrl)}`);
   const ctx = chainContext();
   const node = await startProviderNode({
     privateKey: config.PROVIDER_PRIVATE_KEY!,
+    providerAddress: config.PROVIDER_ADDRESS as `0x${string}` | undefined,
     models,
     reader: ctx,
     host: host || "0.0.0.0",
@@ -101,7 +110,6 @@ async function serve(): Promise<void> {
     llmTimeoutMs: config.LLM_TIMEOUT_MS,
     log,
   });
-  for (const m of models.models) log.info(`model ${m.modelId} → ${m.modelName} at ${m.apiUrl}`);
   const stop = async (signal: string) => {
     log.info(`${signal}: finishing in-flight prompts, then stopping`);
     await node.close();

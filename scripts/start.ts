@@ -89,7 +89,7 @@ async function main() {
     const chainLog = logger("chain");
     const providerPort = Number(config.PROVIDER_LISTEN_ADDRESS.split(":").pop());
     const providerEndpoint = `127.0.0.1:${providerPort}`;
-    const { anvil, market } = await startLocalMarketplace({ dataDir, port: config.ANVIL_PORT, providerEndpoint });
+    const { anvil, market } = await startLocalMarketplace({ dataDir, port: config.ANVIL_PORT, providerEndpoint, onNotice: chainLog.info });
     running.push({ name: "anvil", stop: anvil.stop });
     const { deployment, demo } = market;
     chainLog.info(`anvil (chain id 31337) listening on ${anvil.rpcUrl}, state in ${path.relative(root, dataDir)}/chain`);

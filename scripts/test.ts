@@ -60,6 +60,8 @@ if (!chromium || !fs.existsSync(chromium)) {
   const playwrightJson = path.join(resultsDir, "playwright.json");
   step("e2e tests", bin("playwright"), ["test", "--reporter=list,json"], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson });
   addPlaywrightCounts(playwrightJson);
+  // The e2e run built the app: the landing page must stay light (no wallet code; issue 8).
+  step("page weight", process.execPath, [bin("tsx"), "scripts/page-weight.ts", "--max-kb", "150", "--page", "/"]);
 }
 
 console.log("");

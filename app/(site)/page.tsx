@@ -25,10 +25,10 @@ export default function LandingPage() {
   return (
     <div className="space-y-16">
       <section className="space-y-6 pt-6">
-        <h1 className="max-w-3xl text-4xl font-bold tracking-tight text-white sm:text-5xl">
+        <h1 className="max-w-3xl text-4xl font-bold tracking-tight text-fg sm:text-5xl">
           Open AI inference, served by a marketplace instead of a single company
         </h1>
-        <p className="max-w-2xl text-lg text-zinc-400">
+        <p className="max-w-2xl text-lg text-fg-muted">
           Morpheus connects people who need AI inference with independent providers who supply it. Prices, stakes and
           sessions live on the Compute Node smart contracts; prompts go straight to the provider over an encrypted
           peer-to-peer protocol. Don&apos;t want to run a node? Use the gateway with a simple API key and any OpenAI SDK.
@@ -37,7 +37,7 @@ export default function LandingPage() {
           <Link href="/models" className="rounded-lg bg-brand-500 px-5 py-2.5 font-medium text-ink-950 hover:bg-brand-400">
             Browse models
           </Link>
-          <Link href="/docs" className="rounded-lg border border-ink-700 px-5 py-2.5 font-medium text-zinc-200 hover:border-brand-500">
+          <Link href="/docs" className="rounded-lg border border-line px-5 py-2.5 font-medium text-fg-soft hover:border-brand-500">
             Use the API
           </Link>
         </div>
@@ -47,17 +47,17 @@ export default function LandingPage() {
       </section>
 
       <section aria-labelledby="how-it-works" className="space-y-6">
-        <h2 id="how-it-works" className="text-2xl font-semibold text-white">
+        <h2 id="how-it-works" className="text-2xl font-semibold text-fg">
           How it works
         </h2>
         <ol className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           {steps.map((step, i) => (
-            <li key={step.title} className="rounded-xl border border-ink-700 bg-ink-900 p-5">
-              <div className="mb-3 flex h-8 w-8 items-center justify-center rounded-full bg-brand-500/15 font-mono text-sm text-brand-400">
+            <li key={step.title} className="rounded-xl border border-line bg-panel p-5">
+              <div className="mb-3 flex h-8 w-8 items-center justify-center rounded-full bg-brand-500/15 font-mono text-sm text-accent">
                 {i + 1}
               </div>
-              <h3 className="mb-2 font-semibold text-white">{step.title}</h3>
-              <p className="text-sm leading-relaxed text-zinc-400">{step.body}</p>
+              <h3 className="mb-2 font-semibold text-fg">{step.title}</h3>
+              <p className="text-sm leading-relaxed text-fg-muted">{step.body}</p>
             </li>
           ))}
         </ol>

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IDelegateRegistry} from "../delegation/IDelegateRegistry.sol";
 import {AppStorage, LibAppStorage} from "../storage/AppStorage.sol";
 
-/// What every facet shares: the storage, the owner check and the "only the account itself" check.
-/// The live contract also lets a delegate.xyz delegatee act for an account; this implementation
-/// leaves delegation out but keeps the live error, so clients decode the same revert.
+/// What every facet shares: the storage, the owner check and the account check, which (as on the
+/// live contract) lets a delegate.xyz delegatee act for an account when it holds the rights the
+/// operation needs, delegated for this contract or for everything.
 abstract contract FacetBase {
     error OwnableUnauthorizedAccount(address account_);
     error InsufficientRightsForOperation(address delegator, address delegatee);
@@ -16,6 +17,12 @@ abstract contract FacetBase {
     uint256 internal constant COMPUTE_POOL = 3;
     uint128 internal constant PROVIDER_REWARD_LIMITER_PERIOD = 365 days;
 
+    // The live delegation rights (Delegation exposes them as DELEGATION_RULES_*).
+    bytes32 internal constant RIGHTS_PROVIDER = keccak256("delegation.rules.provider");
+    bytes32 internal constant RIGHTS_MODEL = keccak256("delegation.rules.model");
+    bytes32 internal constant RIGHTS_MARKETPLACE = keccak256("delegation.rules.marketplace");
+    bytes32 internal constant RIGHTS_SESSION = keccak256("delegation.rules.session");
+
     modifier onlyOwner() {
         if (msg.sender != _s().owner) revert OwnableUnauthorizedAccount(msg.sender);
         _;
@@ -25,8 +32,20 @@ abstract contract FacetBase {
         return LibAppStorage.get();
     }
 
-    function _onlyAccount(address account) internal view {
-        if (msg.sender != account) revert InsufficientRightsForOperation(account, msg.sender);
+    /// The caller is `account` or holds `rights` from it on the delegation registry.
+    function _onlyAccount(address account, bytes32 rights) internal view {
+        if (msg.sender != account && !_isRightsDelegated(msg.sender, account, rights)) {
+            revert InsufficientRightsForOperation(account, msg.sender);
+        }
+    }
+
+    /// Asks the registry whether `delegator` gave `delegatee` `rights` here (address(this) is the
+    /// router: facets run by delegatecall). Before a registry is set nothing is delegated (the
+    /// live contract would revert instead; it always has one).
+    function _isRightsDelegated(address delegatee, address delegator, bytes32 rights) internal view returns (bool) {
+        address registry = _s().delegationRegistry;
+        if (registry == address(0)) return false;
+        return IDelegateRegistry(registry).checkDelegateForContract(delegatee, delegator, address(this), rights);
     }
 
     function _isProviderRegistered(address provider) internal view returns (bool) {

@@ -57,7 +57,7 @@ contract Marketplace is FacetBase {
 
     /// Charges the bid fee every time; an active bid of the same provider for the model is replaced.
     function postModelBid(address provider_, bytes32 modelId_, uint256 pricePerSecond_) external returns (bytes32 bidId) {
-        _onlyAccount(provider_);
+        _onlyAccount(provider_, RIGHTS_MARKETPLACE);
         if (!_isProviderRegistered(provider_)) revert MarketplaceProviderNotFound();
         if (!_isModelRegistered(modelId_)) revert MarketplaceModelNotFound();
         if (pricePerSecond_ < _s().bidMinPricePerSecond || pricePerSecond_ > _s().bidMaxPricePerSecond) {
@@ -86,7 +86,7 @@ contract Marketplace is FacetBase {
 
     function deleteModelBid(bytes32 bidId_) external {
         if (!_isBidLive(bidId_)) revert MarketplaceActiveBidNotFound();
-        _onlyAccount(_s().bids[bidId_].provider);
+        _onlyAccount(_s().bids[bidId_].provider, RIGHTS_MARKETPLACE);
         _deleteBid(bidId_);
     }
 

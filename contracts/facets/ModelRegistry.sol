@@ -38,7 +38,7 @@ contract ModelRegistry is FacetBase {
         string calldata name_,
         string[] memory tags_
     ) external {
-        _onlyAccount(modelOwner_);
+        _onlyAccount(modelOwner_, RIGHTS_MODEL);
         bytes32 modelId = getModelId(modelOwner_, baseModelId_);
         IModelStorage.Model storage model = _s().models[modelId];
 
@@ -66,7 +66,7 @@ contract ModelRegistry is FacetBase {
     function modelDeregister(bytes32 modelId_) external {
         IModelStorage.Model storage model = _s().models[modelId_];
         if (model.createdAt == 0) revert ModelNotFound();
-        _onlyAccount(model.owner);
+        _onlyAccount(model.owner, RIGHTS_MODEL);
         if (_s().modelActiveBids[modelId_].length() != 0) revert ModelHasActiveBids();
         if (model.isDeleted) revert ModelHasAlreadyDeregistered();
 

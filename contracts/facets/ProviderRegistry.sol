@@ -31,7 +31,7 @@ contract ProviderRegistry is FacetBase {
 
     /// Registers, re-registers or tops up: `amount_` is added to the current stake.
     function providerRegister(address provider_, uint256 amount_, string calldata endpoint_) external {
-        _onlyAccount(provider_);
+        _onlyAccount(provider_, RIGHTS_PROVIDER);
         IProviderStorage.Provider storage provider = _s().providers[provider_];
 
         uint256 newStake = provider.stake + amount_;
@@ -53,7 +53,7 @@ contract ProviderRegistry is FacetBase {
     /// Returns the stake, minus what was earned in a limiter period that is still running (so a
     /// provider cannot withdraw and re-stake elsewhere to lift its earnings cap).
     function providerDeregister(address provider_) external {
-        _onlyAccount(provider_);
+        _onlyAccount(provider_, RIGHTS_PROVIDER);
         IProviderStorage.Provider storage provider = _s().providers[provider_];
 
         if (provider.createdAt == 0) revert ProviderNotFound();

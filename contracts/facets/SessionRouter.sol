@@ -33,6 +33,7 @@ contract SessionRouter is SessionEconomics {
     error SessionPoolIndexOutOfBounds();
     error SessionUserAmountToWithdrawIsZero();
     error SessionMaxDurationTooShort();
+    error SessionStakeTooLow();
     error SessionRouterAlreadyInitialized();
 
     // ---------------------------------------------------------------- configuration (owner)
@@ -70,8 +71,9 @@ contract SessionRouter is SessionEconomics {
     // ---------------------------------------------------------------- open
 
     /// Opens a session on the bid named in the provider's approval and pulls `amount_` MOR from
-    /// the user. The session lasts `stipend / pricePerSecond` seconds (capped by the max session
-    /// duration), where the stipend is `amount_` itself for direct payment, else stakeToStipend.
+    /// the user. The session lasts `stakeToStipend(amount_) / pricePerSecond` seconds (capped by
+    /// the max session duration) for every session, direct payment included, as the live
+    /// SessionRouter computes it; direct payment must also cover that duration from `amount_`.
     function openSession(
         address user_,
         uint256 amount_,
@@ -79,13 +81,14 @@ contract SessionRouter is SessionEconomics {
         bytes calldata approvalEncoded_,
         bytes calldata signature_
     ) external returns (bytes32 sessionId) {
-        _onlyAccount(user_);
+        _onlyAccount(user_, RIGHTS_SESSION);
         bytes32 bidId = _useApproval(approvalEncoded_, signature_);
 
         uint128 openedAt = uint128(block.timestamp);
-        uint256 stipend = isDirectPaymentFromUser_ ? amount_ : _stakeToStipend(amount_, openedAt);
-        uint128 duration = _cappedDuration(stipend, _s().bids[bidId].pricePerSecond);
+        uint256 pricePerSecond = _s().bids[bidId].pricePerSecond;
+        uint128 duration = _cappedDuration(_stakeToStipend(amount_, openedAt), pricePerSecond);
         if (duration < MIN_SESSION_SECONDS) revert SessionTooShort();
+        if (isDirectPaymentFromUser_ && uint256(duration) * pricePerSecond > amount_) revert SessionStakeTooLow();
 
         sessionId = _recordSession(user_, bidId, amount_, openedAt + duration, isDirectPaymentFromUser_);
         _s().token.safeTransferFrom(user_, address(this), amount_);
@@ -156,7 +159,7 @@ contract SessionRouter is SessionEconomics {
         if (block.timestamp > uint256(timestamp) + SIGNATURE_TTL_SECONDS) revert SessionReceiptExpired();
 
         ISessionStorage.Session storage session = _s().sessions[sessionId];
-        _onlyAccount(session.user);
+        _onlyAccount(session.user, RIGHTS_SESSION);
         if (session.closedAt != 0) revert SessionAlreadyClosed();
         IBidStorage.Bid storage bid = _s().bids[session.bidId];
 
@@ -241,7 +244,7 @@ contract SessionRouter is SessionEconomics {
     function claimForProvider(bytes32 sessionId_) external {
         ISessionStorage.Session storage session = _s().sessions[sessionId_];
         IBidStorage.Bid storage bid = _s().bids[session.bidId];
-        _onlyAccount(bid.provider);
+        _onlyAccount(bid.provider, RIGHTS_SESSION);
         _payProvider(session, bid, _saturatingSub(_providerEarned(session, bid, true), _providerOnHold(session, bid)));
     }
 
@@ -291,7 +294,7 @@ contract SessionRouter is SessionEconomics {
 
     /// Withdraws up to `iterations_` released on-hold entries of the user.
     function withdrawUserStakes(address user_, uint8 iterations_) external {
-        _onlyAccount(user_);
+        _onlyAccount(user_, RIGHTS_SESSION);
         ISessionStorage.OnHold[] storage entries = _s().userStakesOnHold[user_];
 
         uint256 amount = 0;
@@ -312,16 +315,35 @@ contract SessionRouter is SessionEconomics {
 
     // ---------------------------------------------------------------- signatures
 
-    /// EIP-191 personal_sign over keccak256(payload) by the provider, or by the owner() of a
-    /// contract provider. An unusable signature simply is not the provider's.
+    /// EIP-191 personal_sign over keccak256(payload) by the provider, by a delegatee holding the
+    /// provider's PROVIDER rights, or by owner() of a contract provider (as the live contract).
+    /// An unusable signature simply is not the provider's.
     function _isSignedByProvider(address provider, bytes calldata payload, bytes calldata signature) private view returns (bool) {
         bytes32 digest = MessageHashUtils.toEthSignedMessageHash(keccak256(payload));
         (address signer, ECDSA.RecoverError recoverError, ) = ECDSA.tryRecoverCalldata(digest, signature);
         if (recoverError != ECDSA.RecoverError.NoError) return false;
-        if (signer == provider) return true;
-        if (provider.code.length == 0) return false;
-        (bool ok, bytes memory result) = provider.staticcall(abi.encodeWithSignature("owner()"));
-        return ok && result.length == 32 && abi.decode(result, (address)) == signer;
+        if (signer == provider || _isRightsDelegated(signer, provider, RIGHTS_PROVIDER)) return true;
+        return _contractOwner(provider) == signer;
+    }
+
+    /// owner() of a contract, or zero when it has none: a failing call, a reply that is not exactly
+    /// one word or not an address counts as no owner. (The live contract reverts on a non-address
+    /// word, which would leave such a provider's sessions unclosable; here it is a dispute.) Only
+    /// one word of the reply is copied, so a huge reply cannot exhaust the close's gas.
+    function _contractOwner(address account) private view returns (address) {
+        if (account.code.length == 0) return address(0);
+        bytes4 selector = bytes4(keccak256("owner()"));
+        bool ok;
+        uint256 size;
+        uint256 word;
+        assembly ("memory-safe") {
+            mstore(0, selector)
+            ok := staticcall(gas(), account, 0, 4, 0, 32)
+            size := returndatasize()
+            word := mload(0)
+        }
+        if (!ok || size != 32 || word > type(uint160).max) return address(0);
+        return address(uint160(word));
     }
 
     function _min(uint256 a, uint256 b) private pure returns (uint256) {

@@ -51,6 +51,9 @@ struct AppStorage {
     // one-time initialisers
     bool marketplaceInitialized;
     bool sessionRouterInitialized;
+    // delegation (appended)
+    address delegationRegistry;
+    bool delegationInitialized;
 }
 
 library LibAppStorage {

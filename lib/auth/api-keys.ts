@@ -188,11 +188,11 @@ export async function createApiKey(db: Db, input: CreateApiKeyInput): Promise<{ 
   return { key, apiKey: toSummary(row) };
 }
 
-/** Keys newest first, revoked and expired ones included; only those of `owner` when given. */
+/** Keys newest first, revoked and expired ones included; only those of `owner` when given. Playground keys are not listed. */
 export async function listApiKeys(db: Db, filter: { owner?: string } = {}): Promise<ApiKeySummary[]> {
   const owner = filter.owner === undefined ? undefined : parse(walletAddress, filter.owner);
   const rows = await db.apiKey.findMany({
-    where: owner ? { user: { address: owner } } : {},
+    where: { kind: "api", ...(owner ? { user: { address: owner } } : {}) },
     orderBy: [{ createdAt: "desc" }, { id: "asc" }],
     select: summarySelect,
   });
@@ -209,6 +209,7 @@ export async function revokeApiKey(db: Db, target: RevokeTarget, scope: { owner?
   const which = parse(revokeTarget, target);
   const owner = scope.owner === undefined ? undefined : parse(walletAddress, scope.owner);
   const where: Prisma.ApiKeyWhereInput = {
+    kind: "api",
     ...("id" in which ? { id: which.id } : "prefix" in which ? { prefix: { startsWith: which.prefix } } : { hash: hashApiKey(which.key) }),
     ...(owner ? { user: { address: owner } } : {}),
   };
@@ -314,4 +315,20 @@ function toAuthRow(row: ApiKeyAuthRow): ApiKeyAuthRow {
     expiresAt: row.expiresAt,
     revokedAt: row.revokedAt,
   };
+}
+
+/**
+ * The key the browser playground of `userId` runs on (created on first use): usage, rate limits and
+ * the usage page treat playground requests like API requests of this key. Its secret is thrown away
+ * at once, so it can never be presented over HTTP: the playground calls the gateway in-process.
+ */
+export async function playgroundKeyId(db: Db, userId: string): Promise<string> {
+  const existing = await db.apiKey.findFirst({ where: { userId, kind: "playground" }, select: { id: true }, orderBy: { createdAt: "asc" } });
+  if (existing) return existing.id;
+  const unusable = generateApiKey();
+  const row = await db.apiKey.create({
+    data: { userId, kind: "playground", name: "playground", prefix: "playground", hash: hashApiKey(unusable) },
+    select: { id: true },
+  });
+  return row.id;
 }

@@ -21,6 +21,8 @@ const deploymentSchema = z.object({
   mor: z.string().transform((a) => getAddress(a)),
   blockNumber: z.string(),
   deployedAt: z.string(),
+  /** contractSourcesHash of the contracts deployed (absent in records written before it was kept). */
+  contractsHash: z.string().optional(),
 });
 export type LocalDeployment = z.infer<typeof deploymentSchema>;
 
@@ -46,11 +48,18 @@ export function activeNetwork(): Network {
   return networks[env().CHAIN];
 }
 
-export function chainConfig(): ChainConfig {
+/** The configured network and its RPC URL, without the contract addresses (SIWE needs only these). */
+export function chainRpc(): { network: Network; rpcUrl: string } {
   const e = env();
   const network = networks[e.CHAIN];
   const local = e.CHAIN === "local" ? readLocalDeployment() : undefined;
-  const rpcUrl = e.RPC_URL ?? local?.rpcUrl ?? network.defaultRpcUrl;
+  return { network, rpcUrl: e.RPC_URL ?? local?.rpcUrl ?? network.defaultRpcUrl };
+}
+
+export function chainConfig(): ChainConfig {
+  const e = env();
+  const { network, rpcUrl } = chainRpc();
+  const local = e.CHAIN === "local" ? readLocalDeployment() : undefined;
   const diamond = e.DIAMOND_ADDRESS ?? network.diamond ?? local?.diamond;
   const mor = e.MOR_TOKEN_ADDRESS ?? network.morToken ?? local?.mor;
   if (!diamond || !mor) {
@@ -64,8 +73,8 @@ export function chainConfig(): ChainConfig {
 
 const clients = new Map<string, PublicClient>();
 
-/** A shared viem public client for the configured chain. */
-export function publicClient(config: ChainConfig = chainConfig()): PublicClient {
+/** A shared viem public client for the configured chain (only `network` and `rpcUrl` are used). */
+export function publicClient(config: Pick<ChainConfig, "network" | "rpcUrl"> = chainConfig()): PublicClient {
   let client = clients.get(config.rpcUrl);
   if (!client) {
     client = createPublicClient({ chain: config.network.chain, transport: http(config.rpcUrl, { batch: true }) });

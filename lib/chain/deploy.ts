@@ -1,10 +1,10 @@
 // Deploys the local marketplace (MOR + the Compute Node router and its facets + a funding account
-// for provider pay), configures it like the live networks, funds the dev accounts, and seeds a
-// provider offer idempotently.
+// for provider pay + the local stand-in for the delegate.xyz registry), configures it like the
+// live networks, funds the dev accounts, and seeds a provider offer idempotently.
 import { createPublicClient, createWalletClient, getAddress, http, parseEther, type Address, type Chain, type Hex, type LocalAccount, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
 import { devAccounts } from "./anvil";
-import { computeNodeAbi, computeNodeArtifacts, morTokenAbi } from "./contracts.generated";
+import { computeNodeAbi, computeNodeArtifacts, contractProviderAbi, delegateRegistryAbi, morTokenAbi } from "./contracts.generated";
 import { getBid, getModel, getProvider, getProviderActiveBidIds, getMarketplaceSettings, readMany } from "./reads";
 import { baseModelIdFor, modelIdOf, postBid, registerModel, registerProvider, walletFor, type ChainContext, type ChainWallet } from "./writes";
 
@@ -42,6 +42,8 @@ export interface DeployedMarketplace {
   mor: Address;
   /** Holds the compute-emission MOR that providers of non-direct sessions are paid from. */
   fundingAccount: Address;
+  /** The local stand-in for the delegate.xyz v2 registry, which the Delegation facet reads. */
+  delegateRegistry: Address;
   /** Block of the Compute Node deployment (where event scans can start). */
   blockNumber: bigint;
 }
@@ -91,7 +93,12 @@ export async function deployMarketplace({ rpcUrl, deployer }: { rpcUrl: string; 
     wallet.deployContract({ ...tx, abi: computeNodeArtifacts.fundingAccount.abi, bytecode: computeNodeArtifacts.fundingAccount.bytecode, args: [mor.address, diamond] }),
   );
 
+  const delegateRegistry = await deploy(client, wallet, "LocalDelegateRegistry", () =>
+    wallet.deployContract({ ...tx, abi: delegateRegistryAbi, bytecode: computeNodeArtifacts.delegateRegistry.bytecode }),
+  );
+
   const calls: { name: string; send: () => Promise<Hex> }[] = [
+    { name: "__Delegation_init", send: () => wallet.writeContract({ ...tx, address: diamond, abi: computeNodeAbi, functionName: "__Delegation_init", args: [delegateRegistry.address] }) },
     { name: "__Marketplace_init", send: () => wallet.writeContract({ ...tx, address: diamond, abi: computeNodeAbi, functionName: "__Marketplace_init", args: [mor.address, config.minPricePerSecond, config.maxPricePerSecond] }) },
     { name: "setMarketplaceBidFee", send: () => wallet.writeContract({ ...tx, address: diamond, abi: computeNodeAbi, functionName: "setMarketplaceBidFee", args: [config.bidFee] }) },
     { name: "providerSetMinStake", send: () => wallet.writeContract({ ...tx, address: diamond, abi: computeNodeAbi, functionName: "providerSetMinStake", args: [config.providerMinimumStake] }) },
@@ -115,7 +122,19 @@ export async function deployMarketplace({ rpcUrl, deployer }: { rpcUrl: string; 
     if (receipt.status !== "success") throw new Error(`deploy step ${name} failed (transaction ${hash})`);
   }
 
-  return { chainId, diamond, mor: mor.address, fundingAccount: funding.address, blockNumber: router.blockNumber };
+  return { chainId, diamond, mor: mor.address, fundingAccount: funding.address, delegateRegistry: delegateRegistry.address, blockNumber: router.blockNumber };
+}
+
+/**
+ * Deploys the example contract provider (contracts/delegation/ContractProvider.sol) owned by
+ * `owner`: the contract registers and bids through execute(), its owner signs its sessions.
+ */
+export async function deployContractProvider({ rpcUrl, owner }: { rpcUrl: string; owner: LocalAccount }): Promise<Address> {
+  const { client, wallet, chain } = localClients(rpcUrl, owner, await chainIdAt(rpcUrl));
+  const deployed = await deploy(client, wallet, "ContractProvider", () =>
+    wallet.deployContract({ account: owner, chain, abi: contractProviderAbi, bytecode: computeNodeArtifacts.contractProvider.bytecode, args: [owner.address] }),
+  );
+  return deployed.address;
 }
 
 export interface SeedProviderParams {

@@ -5,6 +5,7 @@ import { createPublicClient, http, type Address } from "viem";
 import { foundry } from "viem/chains";
 import { DEMO_MODEL_NAME } from "@/lib/demo-model";
 import { devAccounts, startAnvil, type Anvil } from "./anvil";
+import { contractSourcesHash } from "./contracts.generated";
 import { localDeploymentPath, readLocalDeployment, writeLocalDeployment, type LocalDeployment } from "./config";
 import { deployMarketplace, seedDemoProvider } from "./deploy";
 
@@ -26,29 +27,37 @@ export interface LocalMarketplace {
 
 /**
  * Make sure the chain at `rpcUrl` has our contracts and the demo offer. A deployment record whose
- * contracts are missing on-chain (chain state lost) is discarded and the contracts redeployed, so
- * the record never points at a half-deployed chain.
+ * contracts are missing on-chain (chain state lost), or were built from other sources than today's
+ * (an update changed contracts/), is discarded and the contracts redeployed, so the record never
+ * points at a half-deployed chain or at contracts that lack what the app now calls.
  */
 export async function ensureLocalMarketplace({
   rpcUrl,
   deploymentFile,
   providerEndpoint = demoOffer.endpoint,
+  onNotice,
 }: {
   rpcUrl: string;
   deploymentFile: string;
   /** The demo provider's on-chain endpoint (re-registered when it changes). */
   providerEndpoint?: string;
+  /** Told when an outdated deployment is replaced. */
+  onNotice?: (message: string) => void;
 }): Promise<LocalMarketplace> {
   const client = createPublicClient({ chain: foundry, transport: http(rpcUrl) });
   const chainId = await client.getChainId();
   const recorded = readLocalDeployment(deploymentFile);
   let deployment: LocalDeployment | undefined;
-  if (recorded && recorded.chainId === chainId) {
+  let outdated = false;
+  if (recorded && recorded.chainId === chainId && recorded.contractsHash !== contractSourcesHash) {
+    outdated = true;
+  } else if (recorded && recorded.chainId === chainId) {
     const [diamondCode, morCode] = await Promise.all([client.getCode({ address: recorded.diamond }), client.getCode({ address: recorded.mor })]);
     if (diamondCode && diamondCode !== "0x" && morCode && morCode !== "0x") deployment = { ...recorded, rpcUrl };
   }
   const reused = deployment !== undefined;
   if (!deployment) {
+    if (outdated) onNotice?.("the contracts changed since this local chain was deployed: deploying the new ones");
     const deployed = await deployMarketplace({ rpcUrl, deployer: devAccounts[0] });
     deployment = {
       chainId: deployed.chainId,
@@ -57,6 +66,7 @@ export async function ensureLocalMarketplace({
       mor: deployed.mor,
       blockNumber: deployed.blockNumber.toString(),
       deployedAt: new Date().toISOString(),
+      contractsHash: contractSourcesHash,
     };
   }
   const provider = devAccounts[demoOffer.providerAccountIndex];
@@ -83,14 +93,16 @@ export async function startLocalMarketplace({
   dataDir,
   port,
   providerEndpoint,
+  onNotice,
 }: {
   dataDir: string;
   port: number;
   providerEndpoint?: string;
+  onNotice?: (message: string) => void;
 }): Promise<{ anvil: Anvil; market: LocalMarketplace }> {
   const anvil = await startAnvil({ port, stateFile: path.join(dataDir, "chain", "anvil-state.json"), silent: true });
   try {
-    const market = await ensureLocalMarketplace({ rpcUrl: anvil.rpcUrl, deploymentFile: localDeploymentPath(dataDir), providerEndpoint });
+    const market = await ensureLocalMarketplace({ rpcUrl: anvil.rpcUrl, deploymentFile: localDeploymentPath(dataDir), providerEndpoint, onNotice });
     return { anvil, market };
   } catch (error) {
     await anvil.stop();

@@ -1,20 +1,22 @@
 // Typed reads of the Compute Node contracts. List getters return `(page, total)` like the live
 // Diamond; they are paged through offset/limit until the total (or a short page), so callers
 // always get the whole list.
-import type { Address, Hex, PublicClient } from "viem";
+import { BaseError, ExecutionRevertedError, keccak256, stringToHex, toFunctionSelector, type Address, type Hex, type PublicClient } from "viem";
 import { computeNodeAbi } from "./contracts.generated";
 
 const PAGE_SIZE = 100n;
 
+/** Every item from index `from` on (all of them by default), page by page. */
 export async function readAllPages<T>(
   fetchPage: (offset: bigint, limit: bigint) => Promise<readonly [readonly T[], bigint]>,
   pageSize = PAGE_SIZE,
+  from = 0n,
 ): Promise<T[]> {
   const all: T[] = [];
-  for (let offset = 0n; ; offset += pageSize) {
+  for (let offset = from; ; offset += pageSize) {
     const [page, total] = await fetchPage(offset, pageSize);
     all.push(...page);
-    if (BigInt(page.length) < pageSize || BigInt(all.length) >= total) return all;
+    if (BigInt(page.length) < pageSize || from + BigInt(all.length) >= total) return all;
   }
 }
 
@@ -114,10 +116,14 @@ export async function getSession({ client, diamond }: Reader, sessionId: Hex): P
   return { sessionId, ...s };
 }
 
-export async function getUserSessionIds(reader: Reader, user: Address): Promise<Hex[]> {
-  return readAllPages((offset, limit) =>
-    reader.client.readContract({ address: reader.diamond, abi: computeNodeAbi, functionName: "getUserSessions", args: [user, offset, limit] }),
-  );
+/** The user's session ids in the order they were opened (from index `from` on). */
+export async function getUserSessionIds(reader: Reader, user: Address, from = 0n): Promise<Hex[]> {
+  return readAllPages((offset, limit) => getUserSessionIdsPage(reader, user, offset, limit), PAGE_SIZE, from);
+}
+
+/** One page of the user's session ids (in the order they were opened) and how many there are in all. */
+export async function getUserSessionIdsPage(reader: Reader, user: Address, offset: bigint, limit: bigint): Promise<readonly [readonly Hex[], bigint]> {
+  return reader.client.readContract({ address: reader.diamond, abi: computeNodeAbi, functionName: "getUserSessions", args: [user, offset, limit] });
 }
 
 export async function getProviderModelStats({ client, diamond }: Reader, modelId: Hex, provider: Address) {
@@ -191,20 +197,62 @@ export async function getSessionEconomics({ client, diamond }: Reader, timestamp
 }
 
 /**
- * The stake that pays `pricePerSecond` for `seconds`, as the Go consumer sizes it: the cost itself
- * for direct payment, else `totalMORSupply * cost / todaysBudget` (rounded up, so the stipend
- * covers the whole duration).
+ * The stake that buys a session of `seconds` at `pricePerSecond`: `totalMORSupply * cost /
+ * todaysBudget`, rounded up so the stipend covers the whole duration. The same for both payment
+ * modes: the live SessionRouter derives every session's end from stakeToStipend(amount), direct
+ * payment included (where the provider is then paid from this stake, the rest comes back). The Go
+ * consumer's `amount = cost` for direct payment buys a small fraction of the asked duration.
  */
-export function stakeForDuration(economics: SessionEconomics, pricePerSecond: bigint, seconds: bigint, directPayment: boolean): bigint {
+export function stakeForDuration(economics: SessionEconomics, pricePerSecond: bigint, seconds: bigint): bigint {
   const cost = pricePerSecond * seconds;
-  if (directPayment) return cost;
-  if (economics.todaysBudget === 0n) throw new Error("the compute budget is zero: only direct-payment sessions can be opened");
+  if (economics.todaysBudget === 0n) throw new Error("the compute budget is zero: no session can be opened today");
   return (economics.totalMORSupply * cost + economics.todaysBudget - 1n) / economics.todaysBudget;
 }
 
-/** When a (non-direct-payment) session with this stake, opened at `openedAt`, would end. */
+/** When a session with this stake, opened at `openedAt`, would end. */
 export async function getSessionEnd({ client, diamond }: Reader, amount: bigint, pricePerSecond: bigint, openedAt: bigint): Promise<bigint> {
   return client.readContract({ address: diamond, abi: computeNodeAbi, functionName: "getSessionEnd", args: [amount, pricePerSecond, openedAt] });
+}
+
+// --- delegation: who may sign for a provider ----------------------------------------------------
+
+/** The rights a delegatee needs to sign a provider's approvals and receipts (the Diamond's DELEGATION_RULES_PROVIDER). */
+export const DELEGATION_RULES_PROVIDER: Hex = keccak256(stringToHex("delegation.rules.provider"));
+
+/** The Diamond's isRightsDelegated: did `delegator` give `delegatee` `rights` on the registry it reads. */
+export async function isRightsDelegated({ client, diamond }: Reader, delegatee: Address, delegator: Address, rights: Hex): Promise<boolean> {
+  return client.readContract({ address: diamond, abi: computeNodeAbi, functionName: "isRightsDelegated", args: [delegatee, delegator, rights] });
+}
+
+const OWNER_SELECTOR = toFunctionSelector("owner()");
+
+/**
+ * owner() of a contract as the SessionRouter reads it: exactly one word that is an address. A
+ * non-contract, a reverting call or any other reply is null (no owner); a failing RPC throws.
+ */
+export async function getContractOwner({ client }: Reader, account: Address): Promise<Address | null> {
+  let data: Hex | undefined;
+  try {
+    ({ data } = await client.call({ to: account, data: OWNER_SELECTOR }));
+  } catch (error) {
+    if (error instanceof BaseError && error.walk((e) => e instanceof ExecutionRevertedError)) return null;
+    throw error;
+  }
+  // 0x + 64 hex digits, the first 24 of them zero.
+  if (data === undefined || !/^0x0{24}[0-9a-fA-F]{40}$/.test(data)) return null;
+  return `0x${data.slice(26)}` as Address;
+}
+
+/**
+ * Whether the SessionRouter accepts `signer`'s approval or receipt for `provider`: the provider
+ * itself, a delegatee holding the provider's PROVIDER rights, or owner() of a contract provider.
+ */
+export async function canSignForProvider(reader: Reader, provider: Address, signer: Address): Promise<boolean> {
+  const same = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();
+  if (same(signer, provider)) return true;
+  if (await isRightsDelegated(reader, signer, provider, DELEGATION_RULES_PROVIDER)) return true;
+  const owner = await getContractOwner(reader, provider);
+  return owner !== null && same(owner, signer);
 }
 
 /** Read many items concurrently (viem batches them into few RPC calls). */

@@ -135,8 +135,9 @@ function diamondLogs(ctx: Reader, receipt: TransactionReceipt) {
 
 
 /**
- * Any state-changing Compute Node function by name, with the same receipt wait and error decoding
- * as the helpers below — for owner settings and the functions that need no MOR approval.
+ * Any state-changing Compute Node function by name, typed by the ABI: the one way every helper
+ * below writes (estimate with a margin, send, wait for the receipt, decode the revert). Also for
+ * owner settings and the functions that need no MOR approval.
  */
 export async function writeComputeNode<const F extends ContractFunctionName<typeof computeNodeAbi, Mutating>>(
   ctx: Reader,
@@ -188,23 +189,12 @@ export async function ensureMorAllowance(ctx: ChainContext, wallet: ChainWallet,
 /** Registers the wallet's account as a provider, or updates its endpoint and adds `stake` (may be 0). */
 export async function registerProvider(ctx: ChainContext, wallet: ChainWallet, { endpoint, stake }: { endpoint: string; stake: bigint }): Promise<Written> {
   await ensureMorAllowance(ctx, wallet, stake);
-  return send(ctx, "providerRegister", () =>
-    writeWithMargin(ctx, wallet, {
-      address: ctx.diamond,
-      abi: computeNodeAbi,
-      functionName: "providerRegister",
-      args: [wallet.account.address, stake, endpoint],
-      account: wallet.account,
-      chain: wallet.chain,
-    }),
-  );
+  return writeComputeNode(ctx, wallet, "providerRegister", [wallet.account.address, stake, endpoint]);
 }
 
 /** Deregisters the provider (it must have no active bids) and returns its withdrawable stake. */
 export async function deregisterProvider(ctx: ChainContext, wallet: ChainWallet): Promise<Written> {
-  return send(ctx, "providerDeregister", () =>
-    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName: "providerDeregister", args: [wallet.account.address], account: wallet.account, chain: wallet.chain }),
-  );
+  return writeComputeNode(ctx, wallet, "providerDeregister", [wallet.account.address]);
 }
 
 // --- models ------------------------------------------------------------------------------------
@@ -225,24 +215,13 @@ export async function registerModel(ctx: ChainContext, wallet: ChainWallet, mode
   const owner = wallet.account.address;
   const baseModelId = model.baseModelId ?? baseModelIdFor(model.name);
   await ensureMorAllowance(ctx, wallet, model.stake);
-  const written = await send(ctx, "modelRegister", () =>
-    writeWithMargin(ctx, wallet, {
-      address: ctx.diamond,
-      abi: computeNodeAbi,
-      functionName: "modelRegister",
-      args: [owner, baseModelId, model.ipfsCID ?? `0x${"00".repeat(32)}`, model.fee ?? 0n, model.stake, model.name, [...model.tags]],
-      account: wallet.account,
-      chain: wallet.chain,
-    }),
-  );
+  const written = await writeComputeNode(ctx, wallet, "modelRegister", [owner, baseModelId, model.ipfsCID ?? `0x${"00".repeat(32)}`, model.fee ?? 0n, model.stake, model.name, [...model.tags]]);
   return { ...written, modelId: modelIdOf(owner, baseModelId) };
 }
 
 /** Deregisters a model of the wallet's account (no active bids may serve it) and returns its stake. */
 export async function deregisterModel(ctx: ChainContext, wallet: ChainWallet, modelId: Hex): Promise<Written> {
-  return send(ctx, "modelDeregister", () =>
-    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName: "modelDeregister", args: [modelId], account: wallet.account, chain: wallet.chain }),
-  );
+  return writeComputeNode(ctx, wallet, "modelDeregister", [modelId]);
 }
 
 // --- bids --------------------------------------------------------------------------------------
@@ -256,25 +235,14 @@ export async function postBid(
   const provider = wallet.account.address;
   const fee = await ctx.client.readContract({ address: ctx.diamond, abi: computeNodeAbi, functionName: "getBidFee" });
   await ensureMorAllowance(ctx, wallet, fee);
-  const written = await send(ctx, "postModelBid", () =>
-    writeWithMargin(ctx, wallet, {
-      address: ctx.diamond,
-      abi: computeNodeAbi,
-      functionName: "postModelBid",
-      args: [provider, modelId, pricePerSecond],
-      account: wallet.account,
-      chain: wallet.chain,
-    }),
-  );
+  const written = await writeComputeNode(ctx, wallet, "postModelBid", [provider, modelId, pricePerSecond]);
   const posted = diamondLogs(ctx, written.receipt).find((l) => l.eventName === "MarketplaceBidPosted");
   if (!posted || posted.eventName !== "MarketplaceBidPosted") throw new ChainWriteError("postModelBid", "postModelBid: no MarketplaceBidPosted event in the receipt");
   return { ...written, bidId: bidIdOf(provider, modelId, posted.args.nonce) };
 }
 
 export async function deleteBid(ctx: ChainContext, wallet: ChainWallet, bidId: Hex): Promise<Written> {
-  return send(ctx, "deleteModelBid", () =>
-    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName: "deleteModelBid", args: [bidId], account: wallet.account, chain: wallet.chain }),
-  );
+  return writeComputeNode(ctx, wallet, "deleteModelBid", [bidId]);
 }
 
 // --- sessions ----------------------------------------------------------------------------------
@@ -296,16 +264,7 @@ export async function openSession(
   { amount, approval, approvalSig, directPayment = false }: OpenSessionParams,
 ): Promise<Written & { sessionId: Hex; provider: Address; openedAt: bigint; endsAt: bigint }> {
   await ensureMorAllowance(ctx, wallet, amount);
-  const written = await send(ctx, "openSession", () =>
-    writeWithMargin(ctx, wallet, {
-      address: ctx.diamond,
-      abi: computeNodeAbi,
-      functionName: "openSession",
-      args: [wallet.account.address, amount, directPayment, approval, approvalSig],
-      account: wallet.account,
-      chain: wallet.chain,
-    }),
-  );
+  const written = await writeComputeNode(ctx, wallet, "openSession", [wallet.account.address, amount, directPayment, approval, approvalSig]);
   const opened = diamondLogs(ctx, written.receipt).find((l) => l.eventName === "SessionOpened");
   if (!opened || opened.eventName !== "SessionOpened") throw new ChainWriteError("openSession", "openSession: no SessionOpened event in the receipt");
   const session = await ctx.client.readContract({
@@ -323,23 +282,12 @@ export async function openSession(
  * provider it records the provider's stats; signed by anyone else it is a dispute.
  */
 export async function closeSession(ctx: ChainContext, wallet: ChainWallet, { report, signedReport }: { report: Hex; signedReport: Hex }): Promise<Written> {
-  return send(ctx, "closeSession", () =>
-    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName: "closeSession", args: [report, signedReport], account: wallet.account, chain: wallet.chain }),
-  );
+  return writeComputeNode(ctx, wallet, "closeSession", [report, signedReport]);
 }
 
 /** Withdraws the wallet's released on-hold stakes (up to `iterations` entries, default all 255). */
 export async function withdrawUserStakes(ctx: ChainContext, wallet: ChainWallet, { iterations = 255 }: { iterations?: number } = {}): Promise<Written & { amount: bigint }> {
-  const written = await send(ctx, "withdrawUserStakes", () =>
-    writeWithMargin(ctx, wallet, {
-      address: ctx.diamond,
-      abi: computeNodeAbi,
-      functionName: "withdrawUserStakes",
-      args: [wallet.account.address, iterations],
-      account: wallet.account,
-      chain: wallet.chain,
-    }),
-  );
+  const written = await writeComputeNode(ctx, wallet, "withdrawUserStakes", [wallet.account.address, iterations]);
   const withdrawn = diamondLogs(ctx, written.receipt).find((l) => l.eventName === "UserWithdrawn");
   return { ...written, amount: withdrawn?.eventName === "UserWithdrawn" ? withdrawn.args.amount : 0n };
 }
@@ -347,9 +295,7 @@ export async function withdrawUserStakes(ctx: ChainContext, wallet: ChainWallet,
 /** Claims what the provider earned on a session and was not paid yet; returns the MOR received. */
 export async function claimForProvider(ctx: ChainContext, wallet: ChainWallet, sessionId: Hex): Promise<Written & { amount: bigint }> {
   const provider = wallet.account.address.toLowerCase();
-  const written = await send(ctx, "claimForProvider", () =>
-    writeWithMargin(ctx, wallet, { address: ctx.diamond, abi: computeNodeAbi, functionName: "claimForProvider", args: [sessionId], account: wallet.account, chain: wallet.chain }),
-  );
+  const written = await writeComputeNode(ctx, wallet, "claimForProvider", [sessionId]);
   const transfers = parseEventLogs({ abi: erc20Abi, eventName: "Transfer", logs: written.receipt.logs.filter((l) => l.address.toLowerCase() === ctx.mor.toLowerCase()) });
   const amount = transfers.filter((t) => t.args.to.toLowerCase() === provider).reduce((sum, t) => sum + t.args.value, 0n);
   return { ...written, amount };

@@ -3,7 +3,7 @@
 // price, send prompts, then close with the provider-signed receipt — or, when the provider is
 // gone or its receipt is unusable, with a self-signed one, which the contract records as a dispute.
 import type { Address, Hash, Hex, LocalAccount } from "viem";
-import { getSessionEconomics, stakeForDuration } from "@/lib/chain/reads";
+import { canSignForProvider, getSessionEconomics, stakeForDuration } from "@/lib/chain/reads";
 import { closeSession, openSession, walletFor, type ChainContext, type ChainWallet } from "@/lib/chain/writes";
 import {
   decodeReport,
@@ -73,12 +73,21 @@ export async function requestApproval(
   { durationSeconds, directPayment = false, ...call }: { durationSeconds: bigint; directPayment?: boolean } & ProviderCallOptions,
 ): Promise<ApprovedSession> {
   const economics = await getSessionEconomics(consumer.ctx);
-  const stake = stakeForDuration(economics, offer.pricePerSecond, durationSeconds, directPayment);
+  const stake = stakeForDuration(economics, offer.pricePerSecond, durationSeconds);
   const approval = await requestSessionApproval(offer.endpoint, { bidId: offer.bidId, chainId: consumer.chainId, spend: stake }, consumer, call);
-  if (approval.approvalSigner.toLowerCase() !== offer.provider.toLowerCase()) {
-    throw new SessionOpenError(`the approval is signed by ${approval.approvalSigner}, not by the bid's provider ${offer.provider}`);
+  if (!(await isSignedForProvider(consumer, offer.provider, approval.approvalSigner))) {
+    throw new SessionOpenError(`the approval is signed by ${approval.approvalSigner}, who may not sign for the bid's provider ${offer.provider}`);
   }
   return { offer, approval, stake, directPayment };
+}
+
+/**
+ * Whether an approval or receipt signer is one the contract accepts for `provider` (read on-chain):
+ * the provider, a delegate.xyz delegatee with its PROVIDER rights, or owner() of a contract
+ * provider. Anything else would revert openSession or turn the close into a dispute.
+ */
+export async function isSignedForProvider(consumer: Pick<Consumer, "ctx">, provider: Address, signer: Address | null): Promise<boolean> {
+  return signer !== null && canSignForProvider(consumer.ctx, provider, signer);
 }
 
 /** Step 2 of opening: the on-chain openSession (MOR allowance first if needed). */
@@ -138,14 +147,20 @@ export interface CloseReceipt {
 
 /**
  * Step 1 of closing: the provider's signed receipt (checked to be for this session and chain and
- * signed by the provider), or when the provider is gone or its receipt is unusable a receipt in
+ * signed by a key the contract accepts for the provider, see isSignedForProvider), or when the provider is gone or its receipt is unusable a receipt in
  * the same format signed by us, which the contract records as a dispute. Without the provider's
  * public key (a session found only on-chain) the receipt's signer check alone vouches for it.
  */
 export async function obtainCloseReceipt(
   consumer: Consumer,
   session: Pick<OpenedSession, "endpoint" | "sessionId" | "provider"> & { providerPubKey?: Hex },
-  options: ProviderCallOptions = {},
+  {
+    ifUnreachable = "dispute",
+    ...options
+  }: ProviderCallOptions & {
+    /** A provider that does not answer (dial error, timeout, dropped connection): "throw" lets the caller retry later instead of disputing. */
+    ifUnreachable?: "dispute" | "throw";
+  } = {},
 ): Promise<CloseReceipt> {
   try {
     const receipt = await fetchSessionReport(session.endpoint, { sessionId: session.sessionId, providerPubKey: session.providerPubKey }, consumer, options);
@@ -154,15 +169,30 @@ export async function obtainCloseReceipt(
       throw new MorRpcError("validation_failed", "the receipt is for another session or chain");
     }
     const signer = recoverReportSigner(receipt.report, receipt.signedReport);
-    if (signer?.toLowerCase() !== session.provider.toLowerCase()) throw new MorRpcError("invalid_signature", "the receipt is not signed by the provider");
+    if (!(await isSignedForProvider(consumer, session.provider, signer))) {
+      throw new MorRpcError("invalid_signature", `the receipt is signed by ${signer ?? "nobody"}, who may not sign for the provider ${session.provider}`);
+    }
     return { ...receipt, disputed: false };
   } catch (error) {
+    if (ifUnreachable === "throw" && isUnreachable(error)) throw error;
     const own = signReport(
-      { sessionId: session.sessionId, chainId: consumer.chainId, timestamp: BigInt(Date.now()), tpsScaled1000: 0, ttftMs: 0, inputTokens: 0, outputTokens: 0 },
+      { sessionId: session.sessionId, chainId: consumer.chainId, timestamp: await latestBlockTime(consumer), tpsScaled1000: 0, ttftMs: 0, inputTokens: 0, outputTokens: 0 },
       consumer.privateKey,
     );
     return { ...own, disputed: true, disputeReason: (error as Error).message };
   }
+}
+
+/** Receipts carry chain time in seconds: the contract refuses one once block.timestamp passes it by 10 minutes. */
+async function latestBlockTime(consumer: Consumer): Promise<bigint> {
+  return (await consumer.ctx.client.getBlock({ blockTag: "latest" })).timestamp;
+}
+
+const UNREACHABLE: ReadonlySet<string> = new Set(["dial_failed", "timeout", "connection_closed"]);
+
+/** The provider did not answer (it may come back), as opposed to an answer that is not a usable receipt. */
+function isUnreachable(error: unknown): boolean {
+  return error instanceof MorRpcError && UNREACHABLE.has(error.code);
 }
 
 /** Step 2 of closing: the on-chain closeSession with that receipt. */

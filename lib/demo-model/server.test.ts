@@ -216,6 +216,12 @@ describe("demo model: errors", () => {
     await expectError(await post("/embeddings", { input: [1, 2, 3] }), 400, { param: "input" });
   });
 
+  it("400 for a JSON body that is not an object, 413 for one over 4 MiB: the gateway's reader and errors", async () => {
+    await expectError(await post("/chat/completions", "[]"), 400, { code: null, message: /^The request body must be a JSON object\.$/ });
+    const huge = JSON.stringify({ messages, padding: "x".repeat(4 * 1024 * 1024) });
+    await expectError(await post("/chat/completions", huge), 413, { code: "request_too_large", message: /^Request body too large: the limit is 4194304 bytes\.$/ });
+  });
+
   it("404 for unknown paths and 405 for a wrong method", async () => {
     await expectError(await post("/completions", { prompt: "x" }), 404, { code: "unknown_url", message: /POST \/v1\/completions/ });
     await expectError(await fetch(`${model.url}/chat/completions`), 405, { code: "method_not_allowed" });

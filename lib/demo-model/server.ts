@@ -7,6 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { ApiError, readJsonBody } from "@/lib/http";
 import {
   countDemoTokens,
   countPromptTokens,
@@ -63,19 +64,7 @@ const embeddingsRequestSchema = z.looseObject({
 
 type ChatRequest = z.infer<typeof chatRequestSchema>;
 
-// --- errors in OpenAI's shape ------------------------------------------------------------------
-
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type: string = "invalid_request_error",
-    readonly param: string | null = null,
-    readonly code: string | null = null,
-  ) {
-    super(message);
-  }
-}
+// --- errors in OpenAI's shape (the gateway's error type and body reader) ----------------------
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -83,31 +72,12 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-function sendError(res: http.ServerResponse, error: ApiError): void {
-  sendJson(res, error.status, { error: { message: error.message, type: error.type, param: error.param, code: error.code } });
-}
-
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const param = issue.path.join(".") || null;
-  throw new ApiError(400, param ? `Invalid '${param}': ${issue.message}` : issue.message, "invalid_request_error", param);
-}
-
-async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`, "invalid_request_error", null, "request_too_large");
-    parts.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(parts).toString("utf8")) as unknown;
-  } catch {
-    throw new ApiError(400, "We could not parse the JSON body of your request. (The demo model expects a JSON object.)");
-  }
+  const param = issue.path.join(".") || undefined;
+  throw new ApiError("invalid_request_error", param ? `Invalid '${param}': ${issue.message}` : issue.message, { param });
 }
 
 // --- chat completions -----------------------------------------------------------------------------
@@ -209,7 +179,7 @@ export async function startDemoModel(options: DemoModelOptions): Promise<DemoMod
     // POST /v1/chat/completions: a deterministic reply, whole or streamed as SSE.
     "/v1/chat/completions": {
       POST: async (req, res) => {
-        const request = parseBody(chatRequestSchema, await readJsonBody(req));
+        const request = parseBody(chatRequestSchema, await readJsonBody(req, MAX_BODY_BYTES));
         const completion = complete(request, modelName);
         if (request.stream) await streamCompletion(res, completion, request.stream_options?.include_usage === true, tokenDelayMs);
         else sendJson(res, 200, completionObject(completion));
@@ -218,7 +188,7 @@ export async function startDemoModel(options: DemoModelOptions): Promise<DemoMod
     // POST /v1/embeddings: deterministic unit vectors derived from SHA-256 of each input.
     "/v1/embeddings": {
       POST: async (req, res) => {
-        const request = parseBody(embeddingsRequestSchema, await readJsonBody(req));
+        const request = parseBody(embeddingsRequestSchema, await readJsonBody(req, MAX_BODY_BYTES));
         const inputs = typeof request.input === "string" ? [request.input] : request.input;
         const dimensions = request.dimensions ?? DEFAULT_EMBEDDING_DIMENSIONS;
         const tokens = inputs.reduce((sum, text) => sum + countDemoTokens(text), 0);
@@ -246,22 +216,22 @@ export async function startDemoModel(options: DemoModelOptions): Promise<DemoMod
     const path = new URL(req.url ?? "/", "http://demo.invalid").pathname.replace(/(.)\/+$/, "$1");
     const handle = async () => {
       if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-        throw new ApiError(401, "Incorrect API key provided to the demo model.", "invalid_request_error", null, "invalid_api_key");
+        throw new ApiError("invalid_api_key", "Incorrect API key provided to the demo model.");
       }
       const route = routes[path];
-      if (!route) throw new ApiError(404, `Invalid URL (${method} ${path})`, "invalid_request_error", null, "unknown_url");
+      if (!route) throw new ApiError("unknown_url", `Invalid URL (${method} ${path})`);
       const handler = route[method];
       if (!handler) {
         res.setHeader("Allow", Object.keys(route).join(", "));
-        throw new ApiError(405, `Method ${method} not allowed on ${path}`, "invalid_request_error", null, "method_not_allowed");
+        throw new ApiError("method_not_allowed", `Method ${method} not allowed on ${path}`);
       }
       await handler(req, res);
     };
     handle().catch((error: unknown) => {
-      const apiError = error instanceof ApiError ? error : new ApiError(500, `demo model failed: ${(error as Error).message}`, "server_error");
+      const apiError = error instanceof ApiError ? error : new ApiError("internal_error", `demo model failed: ${(error as Error).message}`);
       if (!(error instanceof ApiError)) console.error("[demo-model]", error);
       if (res.headersSent) res.destroy();
-      else sendError(res, apiError);
+      else sendJson(res, apiError.status, apiError.toBody());
     });
   });
 

@@ -119,35 +119,3 @@ export function withApiKey(
     }
   };
 }
-
-/** The request body as a JSON object, or ApiError 413 / 400. Reads at most `maxBytes`. */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
-  const tooLarge = () =>
-    new ApiError("request_too_large", `Request body too large: the limit is ${maxBytes} bytes.`, { status: 413 });
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-  if (!request.body) throw new ApiError("invalid_request_error", "The request needs a JSON body.");
-  const reader = request.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    parts.push(value);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.concat(parts).toString("utf8"));
-  } catch {
-    throw new ApiError("invalid_request_error", "We could not parse the JSON body of your request. It must be a JSON object.");
-  }
-  if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw new ApiError("invalid_request_error", "The request body must be a JSON object.");
-  }
-  return body as Record<string, unknown>;
-}

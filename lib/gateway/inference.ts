@@ -56,7 +56,8 @@ export async function* runInference(
     let note: string | undefined;
     try {
       const replyStream = promptSession(deps.consumer, lease.session, payload, {
-        signal: request.signal,
+        // Bounded: a request never holds a session long enough for the abandoned-claim sweep to free it.
+        signal: AbortSignal.any([request.signal, lease.holdExpired]),
         requestId: request.requestId,
         timeouts: { firstByteMs: request.firstByteTimeoutMs },
       });
@@ -68,6 +69,9 @@ export async function* runInference(
       return;
     } catch (error) {
       if (request.signal.aborted) throw error; // the client left; the session itself is fine
+      if (lease.holdExpired.aborted) {
+        throw new ApiError("upstream_error", "The provider took longer than the gateway allows one request to take.", { status: 504, cause: error });
+      }
       if (error instanceof MorRpcError && error.code === "upstream_error") throw upstreamApiError(error);
       if (!isProviderFailure(error)) throw error;
       outcome = "broken";

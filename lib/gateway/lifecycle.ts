@@ -5,16 +5,15 @@
 import "server-only";
 import { describeError } from "@/lib/redact";
 import { startProviderPinger } from "./network-status";
-import { getGateway } from "./runtime";
+import { getGateway, shutdownGateway } from "./runtime";
 
 const SHUTDOWN_LIMIT_MS = 15_000;
 
 export async function startGatewayWithServer(): Promise<void> {
   startProviderPinger(); // /status reads its last round; it runs whether or not the gateway starts
-  const gateway = await getGateway().catch((error: unknown) => {
+  await getGateway().catch((error: unknown) => {
     // The site still serves; /api/v1 answers 503 and retries building the gateway per request.
     console.error(`[gateway] failed to start: ${describeError(error, { stack: true })}`);
-    return undefined;
   });
   let stopping = false;
   const stop = async () => {
@@ -22,7 +21,8 @@ export async function startGatewayWithServer(): Promise<void> {
     stopping = true;
     const deadline = setTimeout(() => process.exit(0), SHUTDOWN_LIMIT_MS);
     deadline.unref();
-    await gateway?.shutdown().catch((error: unknown) => console.error(`[gateway] shutdown: ${describeError(error)}`));
+    // The gateway as it is now, not as it was at boot: a request may have rebuilt it since.
+    await shutdownGateway().catch((error: unknown) => console.error(`[gateway] shutdown: ${describeError(error)}`));
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop());

@@ -3,9 +3,10 @@
 // (tools, tool_choice, response_format, sampling…) pass through to the provider untouched.
 import "server-only";
 import { z } from "zod";
+import { readJsonBody } from "@/lib/http";
 import { MorRpcError } from "@/lib/morrpc";
 import { ApiError } from "./errors";
-import { jsonResponse, readJsonBody, toApiError, type ApiContext } from "./http";
+import { jsonResponse, toApiError, type ApiContext } from "./http";
 import { runInference, type InferenceKind, type InferenceTrace } from "./inference";
 import type { GatewayModel } from "./models";
 import type { Gateway } from "./runtime";

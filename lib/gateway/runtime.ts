@@ -61,6 +61,7 @@ async function buildGateway(): Promise<Gateway> {
       providerCooldownMs: config.GATEWAY_PROVIDER_COOLDOWN_SECONDS * 1000,
       acquireTimeoutMs: config.GATEWAY_ACQUIRE_TIMEOUT_MS,
       maintenanceIntervalMs: config.GATEWAY_MAINTENANCE_INTERVAL_MS,
+      receiptGiveUpMs: config.GATEWAY_RECEIPT_GIVE_UP_SECONDS * 1000,
       log,
     });
     await sessions.start();
@@ -113,4 +114,16 @@ export function getGateway(): Promise<Gateway> {
     throw error;
   });
   return globalForGateway.morpheusGateway;
+}
+
+/**
+ * At process exit: shuts down the gateway the process has now — whichever build succeeded, at
+ * boot or later on a request's retry — so its queued usage records are written. Nothing to do
+ * when no build ever succeeded.
+ */
+export async function shutdownGateway(): Promise<void> {
+  const current = globalForGateway.morpheusGateway;
+  if (!current) return;
+  const gateway = await current.catch(() => undefined);
+  await gateway?.shutdown();
 }

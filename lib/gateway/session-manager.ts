@@ -5,8 +5,9 @@
 // per model counted under a per-model lock, so instances never over-open. A background loop
 // renews sessions before they expire, closes idle ones with the provider's signed receipt,
 // withdraws stakes released from hold, and after a restart puts the pool back in order.
+import { randomUUID } from "node:crypto";
 import type { Address, Hash, Hex } from "viem";
-import { getSession, getUserSessionIds, getUserStakesOnHold, getProvider, getBid, readMany } from "@/lib/chain/reads";
+import { getSession, getUserSessionIds, getUserSessionIdsPage, getUserStakesOnHold, getProvider, getBid, readMany, type Session } from "@/lib/chain/reads";
 import { withdrawUserStakes } from "@/lib/chain/writes";
 import {
   obtainCloseReceipt,
@@ -45,6 +46,13 @@ export interface SessionManagerOptions {
   /** How long a request waits for a session when the model is at its cap. */
   acquireTimeoutMs: number;
   maintenanceIntervalMs: number;
+  /**
+   * A provider that cannot be reached for its close receipt is retried this long (and at least
+   * RECEIPT_MIN_TRIES times) before its session is closed as a dispute.
+   */
+  receiptGiveUpMs: number;
+  /** Longest one request may hold a session (below ABANDONED_CLAIM_MS, so the sweep never frees a live claim). */
+  maxHoldMs?: number;
   log: GatewayLog;
 }
 
@@ -55,13 +63,23 @@ export interface SessionLease {
   readonly session: Pick<OpenedSession, "sessionId" | "endpoint" | "providerPubKey" | "provider" | "bidId">;
   /** True when the session was opened for this request. */
   readonly opened: boolean;
+  /** This claim's own token: release frees the session only while the claim is still this one. */
+  readonly claimToken: string;
+  /** Aborts when the request has held the session as long as one request may (maxHoldMs). */
+  readonly holdExpired: AbortSignal;
 }
 
 /** A request left holding a session longer than any request can take (its process died). */
 const ABANDONED_CLAIM_MS = 10 * 60_000;
+/** The longest one request holds a session by default: well below ABANDONED_CLAIM_MS. */
+const MAX_HOLD_MS = 5 * 60_000;
 const WITHDRAW_EVERY_MS = 5 * 60_000;
-/** A close that failed (provider slow, chain hiccup) is tried again after this pause. */
+/** A close that failed (provider slow, chain hiccup) is tried again after this pause (or sooner, see closeRetryMs). */
 const CLOSE_RETRY_MS = 30_000;
+/** Session ids read per chain call when looking for the wallet's latest sessions. */
+const RECOVERY_PAGE = 100n;
+/** Tries without an answer from the provider before its session may be closed as a dispute. */
+const RECEIPT_MIN_TRIES = 3;
 
 type RawSessionRow = {
   id: string;
@@ -82,7 +100,14 @@ export class SessionManager {
   private lastWithdrawAt = 0;
   private stopped = false;
 
-  constructor(private readonly o: SessionManagerOptions) {}
+  constructor(private readonly o: SessionManagerOptions) {
+    if ((o.maxHoldMs ?? MAX_HOLD_MS) >= ABANDONED_CLAIM_MS) throw new Error("maxHoldMs must stay below the abandoned-claim sweep");
+  }
+
+  /** Pause before a failed close is retried: at most CLOSE_RETRY_MS, and short enough for several receipt tries before giving up. */
+  private get closeRetryMs(): number {
+    return Math.min(CLOSE_RETRY_MS, Math.floor(this.o.receiptGiveUpMs / (RECEIPT_MIN_TRIES + 1)));
+  }
 
   private get wallet(): string {
     return this.o.consumer.account.address.toLowerCase();
@@ -165,31 +190,53 @@ export class SessionManager {
         }
       }
       if (!atCap) continue; // every candidate failed: the loop ends with the 503 above
+      // Idle sessions this request cannot use (provider in cooldown or no longer offered) must not
+      // keep the model at its cap: they are handed to the maintenance loop to close.
+      if ((await this.evictUnusableIdle(model.modelId, candidates.map((o) => o.provider.toLowerCase()))) > 0) continue;
       await this.waitForRelease(model.modelId, deadline, signal);
     }
   }
 
-  /** Puts the session back: idle for the next request, or closing if it misbehaved. */
+  /**
+   * Puts the session back: idle for the next request, or closing if it misbehaved. Only the claim
+   * the lease was given is released: if the sweep freed it and another request claimed the session
+   * since, this is a no-op.
+   */
   async release(lease: SessionLease, outcome: "ok" | "broken", note?: string): Promise<void> {
     if (outcome === "ok") {
       await this.o.db.$executeRaw`
-        UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, last_used_at = now(), request_count = request_count + 1
-        WHERE id = ${lease.rowId}::uuid AND state = 'busy' AND claimed_by = ${this.o.instanceId}`;
+        UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, last_used_at = now(), request_count = request_count + 1
+        WHERE id = ${lease.rowId}::uuid AND state = 'busy' AND claim_token = ${lease.claimToken}::uuid`;
       // One session freed: wake the longest waiter for this model, not all of them.
       const waiting = this.waiters.get(lease.modelId);
       waiting?.values().next().value?.();
     } else {
       // The maintenance loop closes it (with the provider's receipt if it still answers).
       await this.o.db.$executeRaw`
-        UPDATE gateway_sessions SET state = 'closing', claimed_by = NULL, claimed_at = NULL, note = ${truncate(note)}
-        WHERE id = ${lease.rowId}::uuid AND state = 'busy' AND claimed_by = ${this.o.instanceId}`;
+        UPDATE gateway_sessions SET state = 'closing', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, note = ${truncate(note)}
+        WHERE id = ${lease.rowId}::uuid AND state = 'busy' AND claim_token = ${lease.claimToken}::uuid`;
     }
+  }
+
+  private holdSignal(): AbortSignal {
+    return AbortSignal.timeout(this.o.maxHoldMs ?? MAX_HOLD_MS);
+  }
+
+  /** Idle sessions of `modelId` whose provider is not among `usable`: queued for closing; returns how many. */
+  private async evictUnusableIdle(modelId: Hex, usable: string[]): Promise<number> {
+    const evicted = await this.o.db.$executeRaw`
+      UPDATE gateway_sessions SET state = 'closing', claimed_by = NULL, claimed_at = NULL, note = 'closed to make room: its provider is in cooldown or no longer offered'
+      WHERE model_id = ${modelId} AND state = 'idle' AND user_address = ${this.wallet} AND chain_id = ${this.chainId}
+        AND NOT (provider_address = ANY(${usable}::text[]))`;
+    if (evicted > 0) this.o.log.info(`${evicted} idle session(s) of ${modelId} queued for closing to make room under the cap`);
+    return evicted;
   }
 
   private async claimIdle(modelId: Hex, preferredProviders: string[]): Promise<SessionLease | undefined> {
     const usableUntil = new Date(Date.now() + this.o.renewBeforeSeconds * 1000);
+    const claimToken = randomUUID();
     const rows = await this.o.db.$queryRaw<RawSessionRow[]>`
-      UPDATE gateway_sessions SET state = 'busy', claimed_by = ${this.o.instanceId}, claimed_at = now()
+      UPDATE gateway_sessions SET state = 'busy', claimed_by = ${this.o.instanceId}, claimed_at = now(), claim_token = ${claimToken}::uuid
       WHERE id = (
         SELECT id FROM gateway_sessions
         WHERE model_id = ${modelId} AND state = 'idle' AND user_address = ${this.wallet} AND chain_id = ${this.chainId}
@@ -205,6 +252,8 @@ export class SessionManager {
       rowId: row.id,
       modelId,
       opened: false,
+      claimToken,
+      holdExpired: this.holdSignal(),
       session: {
         sessionId: row.session_id as Hash,
         endpoint: row.provider_endpoint,
@@ -255,6 +304,7 @@ export class SessionManager {
         data: { providerPubKey: pending.approval.providerPubKey, stake: pending.stake.toString() },
       });
       const opened = await this.txQueue.run(() => openApprovedSession(this.o.consumer, pending));
+      const claimToken = randomUUID();
       await this.o.db.gatewaySession.update({
         where: { id: row.id },
         data: {
@@ -264,10 +314,11 @@ export class SessionManager {
           openTxHash: opened.openTxHash,
           state: "busy",
           claimedAt: new Date(),
+          claimToken,
         },
       });
       this.o.log.info(`opened session ${opened.sessionId} with ${offer.provider} (bid ${offer.bidId}, ends ${new Date(Number(opened.endsAt) * 1000).toISOString()})`);
-      return { rowId: row.id, modelId: row.modelId as Hex, opened: true, session: opened };
+      return { rowId: row.id, modelId: row.modelId as Hex, opened: true, claimToken, holdExpired: this.holdSignal(), session: opened };
     } catch (error) {
       // Nothing was opened on-chain unless openApprovedSession got that far; the reconciler
       // checks the chain before giving up on a row that has a pub key (see reconcileOpening).
@@ -319,9 +370,9 @@ export class SessionManager {
   }
 
   private async runMaintenance(): Promise<void> {
-    // Claims a request left behind when its process died.
+    // Claims a request left behind when its process died (a live request holds one at most maxHoldMs).
     await this.o.db.$executeRaw`
-      UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL
+      UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, claim_token = NULL
       WHERE state = 'busy' AND user_address = ${this.wallet} AND claimed_at < ${new Date(Date.now() - ABANDONED_CLAIM_MS)}`;
     await this.reconcileStaleOpenings();
 
@@ -332,7 +383,7 @@ export class SessionManager {
       UPDATE gateway_sessions SET state = 'closing', claimed_by = ${this.o.instanceId}, claimed_at = now()
       WHERE user_address = ${this.wallet} AND chain_id = ${this.chainId} AND (
         (state = 'idle' AND (last_used_at < ${idleSince} OR ends_at < ${endingBy}))
-        OR (state = 'closing' AND claimed_by IS NULL AND (claimed_at IS NULL OR claimed_at < ${new Date(Date.now() - CLOSE_RETRY_MS)}))
+        OR (state = 'closing' AND claimed_by IS NULL AND (claimed_at IS NULL OR claimed_at < ${new Date(Date.now() - this.closeRetryMs)}))
         OR (state = 'closing' AND claimed_at < ${new Date(Date.now() - ABANDONED_CLAIM_MS)})
       )
       RETURNING id, model_id, (last_used_at >= ${idleSince} AND ends_at < ${endingBy}) AS renew`;
@@ -340,7 +391,7 @@ export class SessionManager {
       if (this.stopped) break;
       if (row.renew) await this.renew(row.model_id as Hex).catch((e) => this.o.log.error(`renewing a session of ${row.model_id}: ${(e as Error).message}`));
       await this.close(row.id).catch(async (e) => {
-        this.o.log.error(`closing session row ${row.id} failed, retrying in ${CLOSE_RETRY_MS / 1000} s: ${(e as Error).message}`);
+        this.o.log.error(`closing session row ${row.id} failed, retrying in ${this.closeRetryMs / 1000} s: ${(e as Error).message}`);
         // Hand it back (any instance may retry after the pause) instead of holding it until the claim counts as abandoned.
         await this.o.db.$executeRaw`UPDATE gateway_sessions SET claimed_by = NULL, claimed_at = now() WHERE id = ${row.id}::uuid AND state = 'closing'`;
       });
@@ -389,7 +440,21 @@ export class SessionManager {
       provider: row.providerAddress as Address,
       providerPubKey: (row.providerPubKey ?? undefined) as Hex | undefined,
     };
-    const receipt = await obtainCloseReceipt(this.o.consumer, session, { timeouts: { dialMs: 3_000, firstByteMs: 10_000 } });
+    // A provider that does not answer is tried again later; only one gone for good (several tries
+    // over receiptGiveUpMs) or one whose session is about to end gets a dispute.
+    const failedSince = row.firstCloseFailureAt?.getTime() ?? Date.now();
+    const givingUp =
+      (row.closeFailures + 1 >= RECEIPT_MIN_TRIES && Date.now() - failedSince >= this.o.receiptGiveUpMs) ||
+      (row.endsAt !== null && row.endsAt.getTime() <= Date.now() + this.closeRetryMs);
+    const receipt = await obtainCloseReceipt(this.o.consumer, session, {
+      timeouts: { dialMs: 3_000, firstByteMs: 10_000 },
+      ifUnreachable: givingUp ? "dispute" : "throw",
+    }).catch(async (error: unknown) => {
+      await this.o.db.$executeRaw`
+        UPDATE gateway_sessions SET close_failures = close_failures + 1, first_close_failure_at = COALESCE(first_close_failure_at, now())
+        WHERE id = ${rowId}::uuid`;
+      throw error;
+    });
     const hash = await this.txQueue.run(() => submitClose(this.o.consumer, receipt));
     await this.o.db.gatewaySession.update({
       where: { id: rowId },
@@ -416,7 +481,7 @@ export class SessionManager {
   async recover(): Promise<void> {
     // last_used_at = now(): a session just recovered is not "idle for long" and closed at once.
     const released = await this.o.db.$executeRaw`
-      UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, last_used_at = now()
+      UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, last_used_at = now()
       WHERE state = 'busy' AND claimed_by = ${this.o.instanceId}`;
     const reopened = await this.o.db.$executeRaw`
       UPDATE gateway_sessions SET claimed_at = ${new Date(0)}
@@ -435,13 +500,19 @@ export class SessionManager {
       WHERE state = 'opening' AND user_address = ${this.wallet} AND claimed_at < ${new Date(Date.now() - 2 * 60_000)}
       RETURNING id`;
     if (stale.length === 0) return;
-    const ctx = this.o.consumer.ctx;
+    const rows = await this.o.db.gatewaySession.findMany({ where: { id: { in: stale.map((r) => r.id) } } });
+    // A matching session was opened after its row was written: only the wallet's latest sessions can match.
+    const onChain = await this.sessionsOpenedSince(Math.min(...rows.map((r) => r.createdAt.getTime())) - 60_000);
     const known = new Set(
-      (await this.o.db.gatewaySession.findMany({ where: { userAddress: this.wallet, sessionId: { not: null } }, select: { sessionId: true } })).map((r) => r.sessionId),
+      (
+        await this.o.db.gatewaySession.findMany({
+          where: { userAddress: this.wallet, sessionId: { in: onChain.map((s) => s.sessionId.toLowerCase()) } },
+          select: { sessionId: true },
+        })
+      ).map((r) => r.sessionId),
     );
-    const onChain = await readMany(await getUserSessionIds(ctx, this.o.consumer.account.address), (id) => getSession(ctx, id));
-    for (const { id } of stale) {
-      const row = await this.o.db.gatewaySession.findUniqueOrThrow({ where: { id } });
+    for (const row of rows) {
+      const id = row.id;
       const match = onChain.find(
         (s) => !known.has(s.sessionId.toLowerCase()) && s.bidId.toLowerCase() === row.bidId && s.closedAt === 0n && Number(s.openedAt) * 1000 >= row.createdAt.getTime() - 60_000,
       );
@@ -466,10 +537,32 @@ export class SessionManager {
     }
   }
 
-  /** On-chain sessions of the gateway wallet still open but unknown to the pool: queued for closing. */
+  /** The wallet's on-chain sessions opened at or after `sinceMs`, read from the newest back (the list is in opening order). */
+  private async sessionsOpenedSince(sinceMs: number): Promise<Session[]> {
+    const ctx = this.o.consumer.ctx;
+    const user = this.o.consumer.account.address;
+    const [, total] = await getUserSessionIdsPage(ctx, user, 0n, 0n);
+    const found: Session[] = [];
+    for (let end = total; end > 0n; ) {
+      const offset = end > RECOVERY_PAGE ? end - RECOVERY_PAGE : 0n;
+      const [ids] = await getUserSessionIdsPage(ctx, user, offset, end - offset);
+      const sessions = await readMany(ids, (id) => getSession(ctx, id));
+      found.push(...sessions.filter((s) => Number(s.openedAt) * 1000 >= sinceMs));
+      if (sessions.some((s) => Number(s.openedAt) * 1000 < sinceMs)) break;
+      end = offset;
+    }
+    return found;
+  }
+
+  /**
+   * On-chain sessions of the gateway wallet still open but unknown to the pool: queued for closing.
+   * Only sessions opened since the last check are read: every earlier one is in the pool or closed.
+   */
   private async closeOrphans(): Promise<number> {
     const ctx = this.o.consumer.ctx;
-    const ids = await getUserSessionIds(ctx, this.o.consumer.account.address);
+    const scan = await this.o.db.gatewayWalletScan.findUnique({ where: { chainId_userAddress: { chainId: this.chainId, userAddress: this.wallet } } });
+    const from = scan?.checkedCount ?? 0;
+    const ids = await getUserSessionIds(ctx, this.o.consumer.account.address, BigInt(from));
     const tracked = new Set(
       (await this.o.db.gatewaySession.findMany({ where: { userAddress: this.wallet, sessionId: { in: ids.map((i) => i.toLowerCase()) } }, select: { sessionId: true } })).map(
         (r) => r.sessionId,
@@ -503,6 +596,10 @@ export class SessionManager {
       });
       queued++;
     }
+    // Instances recovering at once may race: the checkpoint only moves forward.
+    await this.o.db.$executeRaw`
+      INSERT INTO gateway_wallet_scans (chain_id, user_address, checked_count, updated_at) VALUES (${this.chainId}, ${this.wallet}, ${from + ids.length}, now())
+      ON CONFLICT (chain_id, user_address) DO UPDATE SET checked_count = GREATEST(gateway_wallet_scans.checked_count, EXCLUDED.checked_count), updated_at = now()`;
     return queued;
   }
 }

@@ -2,7 +2,9 @@
 // hot path: requests only queue the record; a writer inserts queued records in batches. A failed
 // insert keeps the batch queued and retries with backoff, and shutdown records the requests it
 // cuts short and flushes what is left, so a database hiccup delays records but does not lose
-// them. Records are keyed by request id, so a retried batch never duplicates one.
+// them — up to a bound: during a long outage the queue holds at most `maxQueued` records (about
+// 1 KB each), and records past it are dropped, counted and logged as errors rather than growing
+// the process without limit. Records are keyed by request id, so a retried batch never duplicates one.
 import type { Db } from "@/lib/db";
 
 export interface UsageEntry {
@@ -24,28 +26,48 @@ export interface UsageEntry {
 const BATCH_SIZE = 200;
 const FLUSH_DELAY_MS = 100;
 const MAX_BACKOFF_MS = 10_000;
+/** At the default, hours of traffic at a few requests per second: only a long database outage reaches it. */
+const MAX_QUEUED = 100_000;
+/** Drops are logged at most this often (each line carries the running count). */
+const DROP_LOG_EVERY_MS = 10_000;
 
 export class UsageWriter {
   private queue: UsageEntry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private backoffMs = 0;
+  private droppedCount = 0;
+  private lastDropLogAt = 0;
   /** Requests still running, each with how to record it as cut short by a shutdown. */
   private readonly running = new Set<() => void>();
 
   constructor(
     private readonly db: Db,
     private readonly log: { error(message: string): void },
+    private readonly maxQueued = MAX_QUEUED,
   ) {}
 
-  /** Queues a record; returns at once. */
+  /** Queues a record; returns at once. With the queue full (the database is down), the record is dropped. */
   record(entry: UsageEntry): void {
+    if (this.queue.length >= this.maxQueued) {
+      this.droppedCount++;
+      if (this.droppedCount === 1 || Date.now() - this.lastDropLogAt >= DROP_LOG_EVERY_MS) {
+        this.lastDropLogAt = Date.now();
+        this.log.error(`usage records: DROPPED ${this.droppedCount} record(s) so far: ${this.maxQueued} are queued and the database is not taking them (last dropped: request ${entry.requestId})`);
+      }
+      return;
+    }
     this.queue.push(entry);
     this.schedule(FLUSH_DELAY_MS);
   }
 
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** Records dropped because the queue was full, since the process started. */
+  get dropped(): number {
+    return this.droppedCount;
   }
 
   /** Registers a running request and how to record it if the process stops first; returns its unregistration. */

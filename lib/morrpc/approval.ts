@@ -34,7 +34,7 @@ export interface Approval {
 export interface SessionReport {
   sessionId: Hash;
   chainId: bigint;
-  /** Unix milliseconds. */
+  /** Unix seconds (chain time), which the contract compares with block.timestamp; the Go node writes milliseconds. */
   timestamp: bigint;
   tpsScaled1000: number;
   ttftMs: number;

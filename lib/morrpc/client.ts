@@ -131,6 +131,15 @@ export async function requestSessionApproval(
   return { providerPubKey: result.providerPubKey, approval: result.approval, approvalSig: result.approvalSig, approvalSigner };
 }
 
+/** A prompt reply's plaintext: a provider that sends anything but JSON is broken (a protocol error, so callers fail over). */
+function parseReply(plaintext: string): unknown {
+  try {
+    return JSON.parse(plaintext) as unknown;
+  } catch (cause) {
+    throw new MorRpcError("invalid_json", `the provider's reply is not JSON (${plaintext.length} characters)`, { cause });
+  }
+}
+
 /** One decrypted reply of a prompt: a chunk / whole response, or the end-of-stream marker. */
 export type PromptReply = { done: false; data: unknown } | { done: true };
 
@@ -157,7 +166,7 @@ export async function* promptProvider(
   for await (const response of sendRequest(endpoint, wire, options)) {
     if (response.error) throw providerError(response.error, prompt.providerPubKey, key);
     const result = decodeResult("session.prompt", response.result);
-    const data: unknown = JSON.parse(openPromptResult(result, prompt.providerPubKey, key));
+    const data = parseReply(openPromptResult(result, prompt.providerPubKey, key));
     replies++;
     if (data === "[DONE]") {
       yield { done: true };

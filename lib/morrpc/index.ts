@@ -1,6 +1,7 @@
 // MOR-RPC: the provider/consumer wire protocol of the Morpheus proxy-router, byte-compatible
 // with the Go implementation (see shared/specs/mor-rpc.md).
 export { MorRpcError, type MorRpcErrorCode } from "./errors";
+export { parseEndpoint, ENDPOINT_FORMAT, MAX_ENDPOINT_LENGTH } from "./endpoint";
 export { assertNativeSecp256k1, secp256k1Backend, createPrivateKey, publicKeyFromPrivate, type Secp256k1Backend } from "./secp";
 export { goJsonString, marshalGoValue, bytesToHex, hexToBytes, type BytesLike } from "./json";
 export { publicKeyToAddress } from "./signing";

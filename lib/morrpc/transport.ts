@@ -2,6 +2,7 @@
 // one JSON object and does not half-close; the provider writes back-to-back response objects
 // and then closes. Mirrors proxy-router proxy_sender.go (client) and tcphandlers/tcp.go (server).
 import net from "node:net";
+import { ENDPOINT_FORMAT, parseEndpoint } from "./endpoint";
 import { encodeError, parseRequest, parseResponse, type RpcRequest, type RpcResponse } from "./envelope";
 import { MorRpcError } from "./errors";
 import { infraError } from "./messages";
@@ -31,13 +32,10 @@ const DEFAULT_CLOSE_GRACE_MS = 10_000;
 // --- client ---------------------------------------------------------------------------------
 
 /** "host:port" or "[ipv6]:port", as providers register their endpoint on-chain. */
-function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const match = /^(?:\[([\w:.%]+)\]|([^\s:/[\]]+)):(\d{1,5})$/.exec(endpoint.trim());
-  const port = match ? Number(match[3]) : 0;
-  if (!match || port < 1 || port > 65535) {
-    throw new MorRpcError("dial_failed", `invalid provider endpoint ${JSON.stringify(endpoint)}: expected host:port`);
-  }
-  return { host: match[1] ?? match[2], port };
+function dialTarget(endpoint: string): { host: string; port: number } {
+  const target = parseEndpoint(endpoint);
+  if (!target) throw new MorRpcError("dial_failed", `invalid provider endpoint ${JSON.stringify(endpoint.slice(0, 300))}: expected ${ENDPOINT_FORMAT}`);
+  return target;
 }
 
 function errorMessage(error: unknown): string {
@@ -73,7 +71,7 @@ export async function* sendRequest(
   const { signal } = options;
   const timeouts = { ...DEFAULT_MORRPC_TIMEOUTS, ...options.timeouts };
   if (signal?.aborted) throw abortedError(signal);
-  const { host, port } = parseEndpoint(endpoint);
+  const { host, port } = dialTarget(endpoint);
   const parser = new JsonObjectStream({ maxObjectBytes: options.maxObjectBytes });
   const socket = net.connect({ host, port, keepAlive: true, keepAliveInitialDelay: KEEP_ALIVE_MS, noDelay: true });
 

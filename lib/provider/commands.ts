@@ -13,15 +13,13 @@ import {
   type ChainContext,
   type ChainWallet,
 } from "@/lib/chain/writes";
+import { ENDPOINT_FORMAT, parseEndpoint } from "@/lib/morrpc";
 
 export class ProviderCommandError extends Error {}
 
-const ENDPOINT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
 export async function registerProviderCommand(ctx: ChainContext, wallet: ChainWallet, { endpoint, stake }: { endpoint: string; stake: bigint }) {
-  const port = Number(ENDPOINT.exec(endpoint)?.[2] ?? 0);
-  // Consumers refuse to dial port 0 or above 65535 (lib/morrpc transport), so such an endpoint would strand the stake.
-  if (port < 1 || port > 65535) throw new ProviderCommandError(`endpoint must be host:port with no scheme and a port from 1 to 65535 (e.g. provider.example.com:3333), got "${endpoint}"`);
+  // Consumers dial only what parseEndpoint accepts (lib/morrpc transport): anything else would strand the stake.
+  if (!parseEndpoint(endpoint)) throw new ProviderCommandError(`endpoint must be ${ENDPOINT_FORMAT}, got ${JSON.stringify(endpoint.slice(0, 300))}`);
   const [current, settings] = await Promise.all([getProvider(ctx, wallet.account.address), getMarketplaceSettings(ctx)]);
   const total = (current.isDeleted ? 0n : current.stake) + stake;
   if (total < settings.providerMinimumStake) {

@@ -41,12 +41,14 @@ describe("KeyedLocks", () => {
     const locks = new KeyedLocks();
     const a1 = await locks.acquire("a");
     const b1 = await locks.acquire("b"); // another key is free
-    let a2Granted = false;
-    const a2 = locks.acquire("a").then((release) => ((a2Granted = true), release));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(a2Granted).toBe(false);
+    const events: string[] = [];
+    const a2 = locks.acquire("a").then((release) => (events.push("a2 granted"), release));
+    // A grant is a promise resolution: one turn of the event loop runs every one already made.
+    await new Promise((resolve) => setImmediate(resolve));
+    events.push("a1 released");
     a1();
     (await a2)();
     b1();
+    expect(events).toEqual(["a1 released", "a2 granted"]);
   });
 });

@@ -2,9 +2,13 @@
 // Stricter than the Go node where that breaks no Go consumer (spec: mor-rpc.md §7): it checks
 // that a bid exists, is active and is its own before approving, that a prompt's session is open,
 // on-chain, with this provider and unexpired, and it refuses replayed prompts.
+//
+// In parts: startProviderNode wires them; ChainView reads and caches bids and sessions;
+// watchSessionEvents follows opens and closes; one handler per MOR-RPC method, and serveUpstream
+// relays a prompt to the model and records its usage.
 import { getAddress, type Address, type Hex } from "viem";
 import { computeNodeAbi } from "@/lib/chain/contracts.generated";
-import { getBid, getSession, type Bid, type Reader } from "@/lib/chain/reads";
+import { canSignForProvider, getBid, getSession, type Bid, type Reader } from "@/lib/chain/reads";
 import {
   assertNativeSecp256k1,
   createSessionResult,
@@ -31,6 +35,7 @@ import {
 } from "@/lib/morrpc";
 import { KeyedLocks, Slots } from "./limits";
 import type { ModelConfig, ModelsConfig } from "./models-config";
+import { chainNow, ServedSessions, type ServedSession } from "./sessions";
 import { ProviderState } from "./state";
 import { countPromptTokens, countTokens, usageOf } from "./tokens";
 import { callUpstream, UpstreamHttpError } from "./upstream";
@@ -54,6 +59,12 @@ export interface ProviderNodeOptions {
   /** Reported in the pong. */
   version?: string;
   log?: ProviderLog;
+  /**
+   * The on-chain provider whose bids this node serves when its key is not the provider's own: a
+   * provider that gave the key PROVIDER rights on delegate.xyz, or a contract provider whose
+   * owner() it is (the contract accepts the key's approvals and receipts). Default: the key's address.
+   */
+  providerAddress?: Address;
 }
 
 export interface ProviderNode {
@@ -66,69 +77,132 @@ export interface ProviderNode {
 /** A refusal whose text goes back to the consumer as the protocol's infrastructure error. */
 class Rejected extends Error {}
 
-/** What the node knows about an on-chain session it serves. */
-interface ServedSession {
-  id: Hex;
-  user: Address;
-  bidId: Hex;
-  modelId: Hex;
-  endsAt: bigint;
-  closed: boolean;
-  /** Chain time at the read, and when (wall clock) it was read: chain "now" without a read per prompt. */
-  chainTime: bigint;
-  readAtMs: number;
-}
-
 const SESSION_RECHECK_MS = 3_000;
 const IDLE_WINDOW_MS = 15 * 60_000;
 const PROMPT_MAX_AGE_MS = 10 * 60_000;
 const PROMPT_MAX_FUTURE_MS = 5 * 60_000;
+/** How often ended sessions are dropped from memory. */
+const SESSION_PRUNE_INTERVAL_MS = 60_000;
 
 const noLog: ProviderLog = { info: () => {}, error: () => {} };
+
+/** What every handler works with. */
+interface NodeContext {
+  key: Uint8Array;
+  address: Address;
+  chainId: bigint;
+  version: string;
+  log: ProviderLog;
+  state: ProviderState;
+  chain: ChainView;
+  models: Map<string, ModelConfig>;
+  modelSlots: Map<string, Slots>;
+  sessionLocks: KeyedLocks;
+  approvals: ApprovalClock;
+  replays: ReplayGuard;
+  llmTimeoutMs: number;
+}
 
 export async function startProviderNode(options: ProviderNodeOptions): Promise<ProviderNode> {
   assertNativeSecp256k1(); // two ECDH and a signature per streamed chunk: never on the 30x slower fallback
   const key = hexToBytes(options.privateKey);
   // Checksummed, like getAddress(bid.provider) it is compared with (publicKeyToAddress gives lowercase).
-  const address = getAddress(publicKeyToAddress(publicKeyFromPrivate(key)));
+  const signer = getAddress(publicKeyToAddress(publicKeyFromPrivate(key)));
+  const address = options.providerAddress ? getAddress(options.providerAddress) : signer;
   const log = options.log ?? noLog;
-  const { reader } = options;
-  const chainId = BigInt(await reader.client.getChainId());
-  const state = new ProviderState(options.stateFile);
-  const models = new Map(options.models.models.map((m) => [m.modelId, m]));
-  const modelSlots = new Map(options.models.models.map((m) => [m.modelId, new Slots(m.concurrentSlots ?? 0)]));
-  const sessionLocks = new KeyedLocks();
-  const sessions = new Map<string, ServedSession>();
-  const bids = new Map<string, Bid>();
-  const seenPromptSignatures = new Map<string, number>();
-  const llmTimeoutMs = options.llmTimeoutMs ?? 240_000;
-  const version = options.version ?? "v0.1.0-ts";
+  if (address !== signer && !(await canSignForProvider(options.reader, address, signer))) {
+    throw new Error(`key ${signer} may not sign for provider ${address}: it needs the provider's PROVIDER rights on delegate.xyz, or to be owner() of a contract provider`);
+  }
+  const chainId = BigInt(await options.reader.client.getChainId());
+  const state = new ProviderState(options.stateFile, {
+    onWriteError: (error) => log.error(`saving provider state to ${options.stateFile}: ${(error as Error).message}`),
+  });
+  const ctx: NodeContext = {
+    key,
+    address,
+    chainId,
+    version: options.version ?? "v0.1.0-ts",
+    log,
+    state,
+    chain: new ChainView(options.reader, address, log),
+    models: new Map(options.models.models.map((m) => [m.modelId, m])),
+    modelSlots: new Map(options.models.models.map((m) => [m.modelId, new Slots(m.concurrentSlots ?? 0)])),
+    sessionLocks: new KeyedLocks(),
+    approvals: new ApprovalClock(),
+    replays: new ReplayGuard(),
+    llmTimeoutMs: options.llmTimeoutMs ?? 240_000,
+  };
 
-  // --- chain reads ------------------------------------------------------------------------
+  const stopWatching = watchSessionEvents(ctx, options.reader);
+  const pruneTimer = setInterval(() => ctx.chain.sessions.prune(), SESSION_PRUNE_INTERVAL_MS);
+  pruneTimer.unref();
+  const host = options.host ?? "0.0.0.0";
+  let server;
+  try {
+    server = await startMorRpcServer({
+      host,
+      port: options.port,
+      handle: (request, conn) => dispatch(ctx, request, conn),
+      onError: (error) => log.error(`MOR-RPC connection: ${(error as Error).message}`),
+    });
+  } catch (error) {
+    stopWatching();
+    clearInterval(pruneTimer);
+    throw error;
+  }
+  log.info(`provider ${address}${address !== signer ? ` (signing as ${signer})` : ""} serving ${ctx.models.size} model(s) over MOR-RPC on ${host}:${server.port} (chain id ${chainId})`);
 
-  async function bidOf(bidId: Hex): Promise<Bid> {
-    const cached = bids.get(bidId.toLowerCase());
+  return {
+    address,
+    port: server.port,
+    async close(graceMs = 10_000) {
+      stopWatching();
+      clearInterval(pruneTimer);
+      await server.close(graceMs);
+      await state.flush();
+    },
+  };
+}
+
+// --- chain reads ------------------------------------------------------------------------------
+
+/** The bids and sessions the handlers read, cached: a bid only changes by deletion, a session is re-read every few seconds. */
+class ChainView {
+  readonly sessions = new ServedSessions();
+  /** Only this provider's own bids: what a stranger's session id points at is never kept. */
+  private readonly ownBids = new Map<string, Bid>();
+
+  constructor(
+    private readonly reader: Reader,
+    private readonly address: Address,
+    private readonly log: ProviderLog,
+  ) {}
+
+  async bid(bidId: Hex): Promise<Bid> {
+    const id = bidId.toLowerCase();
+    const cached = this.ownBids.get(id);
     // A bid's provider and model never change; only its deletion does, so only active bids are re-read.
     if (cached && cached.deletedAt !== 0n) return cached;
-    const bid = await getBid(reader, bidId);
-    bids.set(bidId.toLowerCase(), bid);
+    const bid = await getBid(this.reader, bidId);
+    if (!/^0x0+$/.test(bid.provider) && getAddress(bid.provider) === this.address) this.ownBids.set(id, bid);
     return bid;
   }
 
-  async function loadSession(sessionId: Hex, fresh = false): Promise<ServedSession> {
+  /** The session, from the cache unless `fresh` or older than SESSION_RECHECK_MS; Rejected unless it is this provider's. */
+  async session(sessionId: Hex, fresh = false): Promise<ServedSession> {
     const id = sessionId.toLowerCase() as Hex;
-    const cached = sessions.get(id);
+    const cached = this.sessions.get(id);
     if (cached && (cached.closed || (!fresh && Date.now() - cached.readAtMs < SESSION_RECHECK_MS))) return cached;
     let onChain, block;
     try {
-      [onChain, block] = await Promise.all([getSession(reader, id), reader.client.getBlock({ blockTag: "latest" })]);
+      [onChain, block] = await Promise.all([getSession(this.reader, id), this.reader.client.getBlock({ blockTag: "latest" })]);
     } catch (error) {
-      log.error(`reading session ${id}: ${(error as Error).message}`);
+      this.log.error(`reading session ${id}: ${(error as Error).message}`);
       throw new Rejected("session cannot be loaded: the chain could not be read");
     }
     if (/^0x0+$/.test(onChain.user)) throw new Rejected("session cannot be loaded: session not found");
-    const bid = await bidOf(onChain.bidId);
-    if (getAddress(bid.provider) !== address) throw new Rejected("session cannot be loaded: the session is with another provider");
+    const bid = await this.bid(onChain.bidId);
+    if (getAddress(bid.provider) !== this.address) throw new Rejected("session cannot be loaded: the session is with another provider");
     const session: ServedSession = {
       id,
       user: getAddress(onChain.user),
@@ -139,22 +213,24 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       chainTime: block.timestamp,
       readAtMs: Date.now(),
     };
-    sessions.set(id, session);
+    this.sessions.put(session);
     return session;
   }
+}
 
-  function chainNow(session: ServedSession): bigint {
-    return session.chainTime + BigInt(Math.floor((Date.now() - session.readAtMs) / 1000));
-  }
-
-  // Sessions opened with (or closed by) this provider, as they happen: capacity counts them and a
-  // closed session stops being served at once. A chain outage would repeat the same error every
-  // poll: log it once a minute.
-  const lastWatchError = new Map<string, number>();
+/**
+ * Sessions opened with (or closed by) this provider, as they happen: capacity counts them and a
+ * closed session stops being served at once. Returns the function that stops watching.
+ */
+function watchSessionEvents({ chain, state, address, log }: NodeContext, reader: Reader): () => void {
+  // A chain outage would repeat the same error every poll: each text is logged once a minute.
+  const lastLogged = new Map<string, number>();
   const watchError = (event: string) => (error: Error) => {
     const text = `watching ${event}: ${((error as { shortMessage?: string }).shortMessage ?? error.message).split("\n")[0]}`;
-    if (Date.now() - (lastWatchError.get(text) ?? 0) < 60_000) return;
-    lastWatchError.set(text, Date.now());
+    const now = Date.now();
+    for (const [logged, at] of lastLogged) if (now - at >= 60_000) lastLogged.delete(logged);
+    if (lastLogged.has(text)) return;
+    lastLogged.set(text, now);
     log.error(text);
   };
   const unwatch = [
@@ -167,7 +243,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       onLogs: (logs) => {
         for (const l of logs) {
           const sessionId = (l.args as { sessionId?: Hex }).sessionId;
-          if (sessionId) loadSession(sessionId, true).catch((e) => log.error(`tracking opened session ${sessionId}: ${(e as Error).message}`));
+          if (sessionId) chain.session(sessionId, true).catch((e) => log.error(`tracking opened session ${sessionId}: ${(e as Error).message}`));
         }
       },
       onError: watchError("SessionOpened"),
@@ -181,259 +257,263 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       onLogs: (logs) => {
         for (const l of logs) {
           const sessionId = ((l.args as { sessionId?: Hex }).sessionId ?? "").toLowerCase() as Hex;
-          const known = sessions.get(sessionId);
-          if (known) known.closed = true;
+          chain.sessions.markClosed(sessionId);
           state.forgetSession(sessionId);
         }
       },
       onError: watchError("SessionClosed"),
     }),
   ];
+  return () => {
+    for (const stop of unwatch) stop();
+  };
+}
 
-  function hasCapacity(model: ModelConfig): boolean {
-    const slots = model.concurrentSlots ?? 0;
-    if (slots === 0) return true;
-    if (model.capacityPolicy === "idle_timeout") {
-      const recent = new Set(state.activeSessionIdsSince(Date.now() - IDLE_WINDOW_MS));
-      const count = [...sessions.values()].filter((s) => s.modelId === model.modelId && !s.closed && recent.has(s.id)).length;
-      return count < slots;
-    }
-    const count = [...sessions.values()].filter((s) => s.modelId === model.modelId && !s.closed && s.endsAt > chainNow(s)).length;
-    return count < slots;
+/** Room for one more session of `model`: its running sessions (recently active ones, for idle_timeout) below concurrentSlots. */
+function hasCapacity({ chain, state }: NodeContext, model: ModelConfig): boolean {
+  const slots = model.concurrentSlots ?? 0;
+  if (slots === 0) return true;
+  if (model.capacityPolicy === "idle_timeout") {
+    const since = Date.now() - IDLE_WINDOW_MS;
+    return chain.sessions.countRunning(model.modelId, (s) => (state.sessionUsage(s.id)?.lastActivityMs ?? -1) >= since) < slots;
   }
+  return chain.sessions.countRunning(model.modelId) < slots;
+}
 
-  // --- handlers ---------------------------------------------------------------------------
+// --- approvals and replays --------------------------------------------------------------------
 
-  function result<M extends MorRpcMethod>(conn: MorRpcConnection, method: M, id: string, unsigned: Omit<ResultOf<M>, "signature">) {
-    return conn.send(encodeResult(method, id, signResult(method, unsigned, key)));
-  }
+/**
+ * Approval timestamps are in seconds, the contract's unit, so an approval really expires after its
+ * TTL. Two approvals of one bid for one user in the same second would be the same bytes, which the
+ * contract refuses as a duplicate: each gets a later second than the one before.
+ */
+class ApprovalClock {
+  private readonly last = new Map<string, bigint>();
 
-  async function ping(request: RpcRequest, conn: MorRpcConnection) {
-    // The provider does not check the ping signature (nor does Go); it always answers.
-    const params = decodeParams("network.ping", request.params);
-    await result(conn, "network.ping", request.id, { nonce: params.nonce, version });
-  }
-
-  async function sessionRequest(request: RpcRequest, conn: MorRpcConnection) {
-    const params = decodeParams("session.request", request.params);
-    const userKey = hexToBytes(params.key);
-    if (userKey.length !== 65 || userKey[0] !== 0x04) {
-      throw new Rejected("request validation failed: key must be the uncompressed 65-byte public key (0x04…)");
-    }
-    if (!verifyParams("session.request", params, params.key)) throw new Rejected("invalid signature");
-    // The key is stored as `user`'s and checks that user's prompts: anyone else's key would let its
-    // holder prompt on the user's sessions (Go consumers always send their own key).
-    if (getAddress(publicKeyToAddress(userKey)) !== getAddress(params.user)) {
-      throw new Rejected("request validation failed: key is not the public key of user");
-    }
-    let bid: Bid;
-    try {
-      bid = await getBid(reader, params.bidId);
-    } catch (error) {
-      log.error(`reading bid ${params.bidId}: ${(error as Error).message}`);
-      throw new Rejected("failed to get bid: the chain could not be read");
-    }
-    if (/^0x0+$/.test(bid.provider)) throw new Rejected(`failed to get bid: bid ${params.bidId} not found`);
-    if (getAddress(bid.provider) !== address) throw new Rejected(`failed to get bid: bid ${params.bidId} belongs to another provider`);
-    if (bid.deletedAt !== 0n) throw new Rejected(`failed to get bid: bid ${params.bidId} is not active`);
-    const model = models.get(bid.modelId.toLowerCase() as Hex);
-    if (!model) throw new Rejected(`failed to get adapter: api adapter not found: ${bid.modelId.toLowerCase()}`);
-    if (!hasCapacity(model)) throw new Rejected("no capacity");
-
-    state.setUserKey(params.user, params.key);
-    const approval = { bidId: params.bidId, chainId, user: params.user, timestamp: approvalTimestamp(params.bidId, params.user) };
-    await conn.send(encodeResult("session.request", request.id, createSessionResult(approval, key)));
-  }
-
-  // Approval timestamps are in seconds, the contract's unit, so an approval really expires after its
-  // TTL. Two approvals of one bid for one user in the same second would be the same bytes, which the
-  // contract refuses as a duplicate: each gets a later second than the one before.
-  const lastApprovalAt = new Map<string, bigint>();
-  function approvalTimestamp(bidId: Hex, user: Address): bigint {
+  next(bidId: Hex, user: Address): bigint {
     const now = BigInt(Math.floor(Date.now() / 1000));
     const pair = `${bidId}:${user}`.toLowerCase();
-    const last = lastApprovalAt.get(pair);
+    const last = this.last.get(pair);
     const timestamp = last !== undefined && last >= now ? last + 1n : now;
-    for (const [p, t] of lastApprovalAt) if (t < now) lastApprovalAt.delete(p);
-    lastApprovalAt.set(pair, timestamp);
+    for (const [p, t] of this.last) if (t < now) this.last.delete(p);
+    this.last.set(pair, timestamp);
     return timestamp;
   }
+}
 
-  function checkFreshPrompt(sessionId: Hex, timestamp: number, signature: Hex | undefined) {
+/** Refuses a prompt whose timestamp is far from our clock, or whose signature was seen in the window. */
+class ReplayGuard {
+  private readonly seen = new Map<string, number>();
+
+  check(sessionId: Hex, timestamp: number, signature: Hex | undefined): void {
     const now = Date.now();
     if (timestamp < now - PROMPT_MAX_AGE_MS || timestamp > now + PROMPT_MAX_FUTURE_MS) {
       throw new Rejected("request validation failed: timestamp is too far from the provider's clock");
     }
     const seenKey = `${sessionId}:${signature}`;
-    if (seenPromptSignatures.has(seenKey)) throw new Rejected("invalid signature: replayed request");
-    seenPromptSignatures.set(seenKey, timestamp);
-    for (const [k, ts] of seenPromptSignatures) {
-      if (ts < now - PROMPT_MAX_AGE_MS) seenPromptSignatures.delete(k);
+    if (this.seen.has(seenKey)) throw new Rejected("invalid signature: replayed request");
+    this.seen.set(seenKey, timestamp);
+    for (const [k, ts] of this.seen) {
+      if (ts < now - PROMPT_MAX_AGE_MS) this.seen.delete(k);
       else break; // insertion order is roughly time order
     }
   }
+}
 
-  async function prompt(request: RpcRequest, conn: MorRpcConnection) {
-    const params = decodeParams("session.prompt", request.params);
-    const session = await loadSession(params.sessionId);
-    if (session.closed) throw new Rejected("session closed");
-    if (session.endsAt * 1000n < BigInt(params.timestamp) || session.endsAt <= chainNow(session)) throw new Rejected("session expired");
-    const userKey = state.userKey(session.user);
-    if (!userKey) throw new Rejected("user not found");
-    if (!verifyParams("session.prompt", params, userKey)) throw new Rejected("invalid signature");
-    checkFreshPrompt(session.id, params.timestamp, params.signature);
-    const model = models.get(session.modelId);
-    if (!model) throw new Rejected(`failed to get adapter: api adapter not found: ${session.modelId}`);
+// --- handlers ---------------------------------------------------------------------------------
 
-    let payload: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(params.prompt);
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a JSON object");
-      payload = parsed as Record<string, unknown>;
-    } catch (error) {
-      throw new Rejected(`failed to process chat request: ${(error as Error).message}`);
-    }
-    const { type, ...body } = payload;
-    if (type !== undefined && type !== "embeddings") throw new Rejected(`failed to process chat request: unsupported type ${JSON.stringify(type)}`);
-    const kind = type === "embeddings" ? "embeddings" : "chat";
+const handlers: Record<MorRpcMethod, (ctx: NodeContext, request: RpcRequest, conn: MorRpcConnection) => Promise<void>> = {
+  "network.ping": handlePing,
+  "session.request": handleSessionRequest,
+  "session.prompt": handlePrompt,
+  "session.report": handleReport,
+};
 
-    const releaseSession = await sessionLocks.acquire(session.id, conn.signal).catch(() => {
-      throw new Rejected("request cancelled while waiting in queue: client gone");
-    });
-    let releaseSlot: (() => void) | undefined;
-    try {
-      releaseSlot = await modelSlots.get(model.modelId)!.acquire(conn.signal);
-      await serveUpstream(request.id, conn, { session, model, kind, body, userKey });
-    } finally {
-      releaseSlot?.();
-      releaseSession();
-    }
+/** Routes a request to its handler; a refusal or failure becomes the protocol's infrastructure error. */
+async function dispatch(ctx: NodeContext, request: RpcRequest, conn: MorRpcConnection): Promise<void> {
+  if (!isMorRpcMethod(request.method)) {
+    await conn.send(encodeError(request.id, infraError(`unknown method: unknown method: ${request.method}`)));
+    return;
   }
+  try {
+    await handlers[request.method](ctx, request, conn);
+  } catch (error) {
+    const message =
+      error instanceof Rejected
+        ? error.message
+        : error instanceof Error && error.name === "MorRpcError"
+          ? `request validation failed: ${error.message}`
+          : "internal error";
+    if (!(error instanceof Rejected)) ctx.log.error(`${request.method} from ${conn.remoteAddress}: ${(error as Error).stack ?? error}`);
+    await conn.send(encodeError(request.id, infraError(message))).catch(() => {});
+  }
+}
 
-  async function serveUpstream(
-    requestId: string,
-    conn: MorRpcConnection,
-    { session, model, kind, body, userKey }: { session: ServedSession; model: ModelConfig; kind: "chat" | "embeddings"; body: Record<string, unknown>; userKey: Hex },
-  ) {
-    const started = Date.now();
-    let ttftMs: number | undefined;
-    let content = "";
-    const inputTokens = kind === "chat" ? countPromptTokens(body.messages) : countEmbeddingInputTokens(body.input);
-    const send = async (plaintext: string) => {
-      ttftMs ??= Date.now() - started;
-      await conn.send(encodeResult("session.prompt", requestId, sealPromptResult(plaintext, userKey, key)));
-    };
-    const withProviderUsage = (data: Record<string, unknown>) => ({
-      ...data,
-      usage_from_provider: usageOf(inputTokens, countTokens(content)),
-    });
+function sendResult<M extends MorRpcMethod>(ctx: NodeContext, conn: MorRpcConnection, method: M, id: string, unsigned: Omit<ResultOf<M>, "signature">) {
+  return conn.send(encodeResult(method, id, signResult(method, unsigned, ctx.key)));
+}
 
-    const signal = AbortSignal.any([conn.signal, AbortSignal.timeout(llmTimeoutMs)]);
-    try {
-      for await (const event of callUpstream(model, kind, body, { signal })) {
-        if (event.kind === "done") {
-          await send(JSON.stringify("[DONE]"));
-        } else if (event.kind === "chunk") {
-          content += chunkText(event.data);
-          await send(marshalGoValue(isFinalChunk(event.data) ? withProviderUsage(event.data) : event.data));
+async function handlePing(ctx: NodeContext, request: RpcRequest, conn: MorRpcConnection) {
+  // The provider does not check the ping signature (nor does Go); it always answers.
+  const params = decodeParams("network.ping", request.params);
+  await sendResult(ctx, conn, "network.ping", request.id, { nonce: params.nonce, version: ctx.version });
+}
+
+async function handleSessionRequest(ctx: NodeContext, request: RpcRequest, conn: MorRpcConnection) {
+  const params = decodeParams("session.request", request.params);
+  const userKey = hexToBytes(params.key);
+  if (userKey.length !== 65 || userKey[0] !== 0x04) {
+    throw new Rejected("request validation failed: key must be the uncompressed 65-byte public key (0x04…)");
+  }
+  if (!verifyParams("session.request", params, params.key)) throw new Rejected("invalid signature");
+  // The key is stored as `user`'s and checks that user's prompts: anyone else's key would let its
+  // holder prompt on the user's sessions (Go consumers always send their own key).
+  if (getAddress(publicKeyToAddress(userKey)) !== getAddress(params.user)) {
+    throw new Rejected("request validation failed: key is not the public key of user");
+  }
+  let bid: Bid;
+  try {
+    bid = await ctx.chain.bid(params.bidId); // read afresh unless already deleted: never approve a deleted bid
+  } catch (error) {
+    ctx.log.error(`reading bid ${params.bidId}: ${(error as Error).message}`);
+    throw new Rejected("failed to get bid: the chain could not be read");
+  }
+  if (/^0x0+$/.test(bid.provider)) throw new Rejected(`failed to get bid: bid ${params.bidId} not found`);
+  if (getAddress(bid.provider) !== ctx.address) throw new Rejected(`failed to get bid: bid ${params.bidId} belongs to another provider`);
+  if (bid.deletedAt !== 0n) throw new Rejected(`failed to get bid: bid ${params.bidId} is not active`);
+  const model = ctx.models.get(bid.modelId.toLowerCase() as Hex);
+  if (!model) throw new Rejected(`failed to get adapter: api adapter not found: ${bid.modelId.toLowerCase()}`);
+  if (!hasCapacity(ctx, model)) throw new Rejected("no capacity");
+
+  ctx.state.setUserKey(params.user, params.key);
+  const approval = { bidId: params.bidId, chainId: ctx.chainId, user: params.user, timestamp: ctx.approvals.next(params.bidId, params.user) };
+  await conn.send(encodeResult("session.request", request.id, createSessionResult(approval, ctx.key)));
+}
+
+async function handlePrompt(ctx: NodeContext, request: RpcRequest, conn: MorRpcConnection) {
+  const params = decodeParams("session.prompt", request.params);
+  const session = await ctx.chain.session(params.sessionId);
+  if (session.closed) throw new Rejected("session closed");
+  if (session.endsAt * 1000n < BigInt(params.timestamp) || session.endsAt <= chainNow(session)) throw new Rejected("session expired");
+  const userKey = ctx.state.userKey(session.user);
+  if (!userKey) throw new Rejected("user not found");
+  if (!verifyParams("session.prompt", params, userKey)) throw new Rejected("invalid signature");
+  ctx.replays.check(session.id, params.timestamp, params.signature);
+  const model = ctx.models.get(session.modelId);
+  if (!model) throw new Rejected(`failed to get adapter: api adapter not found: ${session.modelId}`);
+  const { kind, body } = parsePromptPayload(params.prompt);
+
+  const releaseSession = await ctx.sessionLocks.acquire(session.id, conn.signal).catch(() => {
+    throw new Rejected("request cancelled while waiting in queue: client gone");
+  });
+  let releaseSlot: (() => void) | undefined;
+  try {
+    releaseSlot = await ctx.modelSlots.get(model.modelId)!.acquire(conn.signal);
+    await serveUpstream(ctx, request.id, conn, { session, model, kind, body, userKey });
+  } finally {
+    releaseSlot?.();
+    releaseSession();
+  }
+}
+
+/** The prompt's JSON: an OpenAI request, with `type: "embeddings"` for embeddings (as the Go node). */
+function parsePromptPayload(prompt: string): { kind: "chat" | "embeddings"; body: Record<string, unknown> } {
+  let payload: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(prompt);
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a JSON object");
+    payload = parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new Rejected(`failed to process chat request: ${(error as Error).message}`);
+  }
+  const { type, ...body } = payload;
+  if (type !== undefined && type !== "embeddings") throw new Rejected(`failed to process chat request: unsupported type ${JSON.stringify(type)}`);
+  return { kind: type === "embeddings" ? "embeddings" : "chat", body };
+}
+
+/** Relays one prompt to the model, each reply sealed to the user; records the prompt's usage once it completes. */
+async function serveUpstream(
+  ctx: NodeContext,
+  requestId: string,
+  conn: MorRpcConnection,
+  { session, model, kind, body, userKey }: { session: ServedSession; model: ModelConfig; kind: "chat" | "embeddings"; body: Record<string, unknown>; userKey: Hex },
+) {
+  const started = Date.now();
+  let ttftMs: number | undefined;
+  let content = "";
+  const inputTokens = kind === "chat" ? countPromptTokens(body.messages) : countEmbeddingInputTokens(body.input);
+  const send = async (plaintext: string) => {
+    ttftMs ??= Date.now() - started;
+    await conn.send(encodeResult("session.prompt", requestId, sealPromptResult(plaintext, userKey, ctx.key)));
+  };
+  const withProviderUsage = (data: Record<string, unknown>) => ({
+    ...data,
+    usage_from_provider: usageOf(inputTokens, countTokens(content)),
+  });
+
+  const signal = AbortSignal.any([conn.signal, AbortSignal.timeout(ctx.llmTimeoutMs)]);
+  try {
+    for await (const event of callUpstream(model, kind, body, { signal })) {
+      if (event.kind === "done") {
+        await send(JSON.stringify("[DONE]"));
+      } else if (event.kind === "chunk") {
+        content += chunkText(event.data);
+        await send(marshalGoValue(isFinalChunk(event.data) ? withProviderUsage(event.data) : event.data));
+      } else {
+        const data = event.data;
+        if (kind === "chat" && data && typeof data === "object" && !Array.isArray(data)) {
+          content = responseText(data as Record<string, unknown>);
+          await send(marshalGoValue(withProviderUsage(data as Record<string, unknown>)));
         } else {
-          const data = event.data;
-          if (kind === "chat" && data && typeof data === "object" && !Array.isArray(data)) {
-            content = responseText(data as Record<string, unknown>);
-            await send(marshalGoValue(withProviderUsage(data as Record<string, unknown>)));
-          } else {
-            await send(marshalGoValue(data));
-          }
+          await send(marshalGoValue(data));
         }
       }
-    } catch (error) {
-      if (conn.signal.aborted) return; // the consumer left: nothing to tell, nothing to bill
-      if (error instanceof UpstreamHttpError) {
-        log.error(`model ${model.modelName}: upstream answered HTTP ${error.status}`);
-        const ciphertext = eciesEncryptToHex(userKey, marshalGoValue({ providerModelError: error.body }));
-        await conn.send(encodeError(requestId, signUpstreamError(ciphertext, key)));
-        return;
-      }
-      const reason = signal.aborted && !conn.signal.aborted ? `upstream timed out after ${llmTimeoutMs} ms` : (error as Error).message;
-      log.error(`model ${model.modelName}: ${reason}`);
-      await conn.send(encodeError(requestId, infraError(`failed to prompt: ${reason}`))).catch(() => {});
+    }
+  } catch (error) {
+    if (conn.signal.aborted) return; // the consumer left: nothing to tell, nothing to bill
+    if (error instanceof UpstreamHttpError) {
+      ctx.log.error(`model ${model.modelName}: upstream answered HTTP ${error.status}`);
+      const ciphertext = eciesEncryptToHex(userKey, marshalGoValue({ providerModelError: error.body }));
+      await conn.send(encodeError(requestId, signUpstreamError(ciphertext, ctx.key)));
       return;
     }
-    state.recordPrompt(session.id, {
-      ttftMs: ttftMs ?? Date.now() - started,
-      durationMs: Date.now() - started,
-      inputTokens,
-      outputTokens: countTokens(content),
-    });
+    const reason = signal.aborted && !conn.signal.aborted ? `upstream timed out after ${ctx.llmTimeoutMs} ms` : (error as Error).message;
+    ctx.log.error(`model ${model.modelName}: ${reason}`);
+    await conn.send(encodeError(requestId, infraError(`failed to prompt: ${reason}`))).catch(() => {});
+    return;
   }
-
-  async function report(request: RpcRequest, conn: MorRpcConnection) {
-    const params = decodeParams("session.report", request.params);
-    const hex = params.sessionId.replace(/^0[xX]/, "").toLowerCase();
-    if (hex.length !== 64) throw new Rejected("request validation failed: message must be a 32-byte session id");
-    const session = await loadSession(`0x${hex}`, true);
-    const userKey = state.userKey(session.user);
-    if (!userKey) throw new Rejected("user not found");
-    if (!verifyParams("session.report", params, userKey)) throw new Rejected("invalid signature");
-    const usage = state.sessionUsage(session.id);
-    const prompts = usage?.prompts ?? 0;
-    const signed = signReport(
-      {
-        sessionId: session.id,
-        chainId,
-        timestamp: BigInt(Date.now()),
-        tpsScaled1000: prompts ? Math.floor(usage!.tpsScaled1000Sum / prompts) : 0,
-        ttftMs: prompts ? Math.floor(usage!.ttftMsSum / prompts) : 0,
-        inputTokens: Math.min(usage?.inputTokens ?? 0, 0xffffffff),
-        outputTokens: Math.min(usage?.outputTokens ?? 0, 0xffffffff),
-      },
-      key,
-    );
-    await result(conn, "session.report", request.id, { report: signed.report, signedReport: signed.signedReport, timestamp: Date.now() });
-  }
-
-  const handlers: Record<MorRpcMethod, (request: RpcRequest, conn: MorRpcConnection) => Promise<void>> = {
-    "network.ping": ping,
-    "session.request": sessionRequest,
-    "session.prompt": prompt,
-    "session.report": report,
-  };
-
-  const [host, port] = [options.host ?? "0.0.0.0", options.port];
-  const server = await startMorRpcServer({
-    host,
-    port,
-    handle: async (request, conn) => {
-      if (!isMorRpcMethod(request.method)) {
-        await conn.send(encodeError(request.id, infraError(`unknown method: unknown method: ${request.method}`)));
-        return;
-      }
-      try {
-        await handlers[request.method](request, conn);
-      } catch (error) {
-        const message =
-          error instanceof Rejected
-            ? error.message
-            : error instanceof Error && error.name === "MorRpcError"
-              ? `request validation failed: ${error.message}`
-              : "internal error";
-        if (!(error instanceof Rejected)) log.error(`${request.method} from ${conn.remoteAddress}: ${(error as Error).stack ?? error}`);
-        await conn.send(encodeError(request.id, infraError(message))).catch(() => {});
-      }
-    },
-    onError: (error) => log.error(`MOR-RPC connection: ${(error as Error).message}`),
+  ctx.state.recordPrompt(session.id, {
+    ttftMs: ttftMs ?? Date.now() - started,
+    durationMs: Date.now() - started,
+    inputTokens,
+    outputTokens: countTokens(content),
   });
-  log.info(`provider ${address} serving ${models.size} model(s) over MOR-RPC on ${host}:${server.port} (chain id ${chainId})`);
+}
 
-  return {
-    address,
-    port: server.port,
-    async close(graceMs = 10_000) {
-      for (const stop of unwatch) stop();
-      await server.close(graceMs);
-      state.flush();
+async function handleReport(ctx: NodeContext, request: RpcRequest, conn: MorRpcConnection) {
+  const params = decodeParams("session.report", request.params);
+  const hex = params.sessionId.replace(/^0[xX]/, "").toLowerCase();
+  if (hex.length !== 64) throw new Rejected("request validation failed: message must be a 32-byte session id");
+  const session = await ctx.chain.session(`0x${hex}`, true);
+  const userKey = ctx.state.userKey(session.user);
+  if (!userKey) throw new Rejected("user not found");
+  if (!verifyParams("session.report", params, userKey)) throw new Rejected("invalid signature");
+  const usage = ctx.state.sessionUsage(session.id);
+  const prompts = usage?.prompts ?? 0;
+  const signed = signReport(
+    {
+      sessionId: session.id,
+      chainId: ctx.chainId,
+      // Seconds of chain time: the contract refuses a receipt once block.timestamp passes it by 10 minutes.
+      timestamp: chainNow(session),
+      tpsScaled1000: prompts ? Math.floor(usage!.tpsScaled1000Sum / prompts) : 0,
+      ttftMs: prompts ? Math.floor(usage!.ttftMsSum / prompts) : 0,
+      inputTokens: Math.min(usage?.inputTokens ?? 0, 0xffffffff),
+      outputTokens: Math.min(usage?.outputTokens ?? 0, 0xffffffff),
     },
-  };
+    ctx.key,
+  );
+  await sendResult(ctx, conn, "session.report", request.id, { report: signed.report, signedReport: signed.signedReport, timestamp: Date.now() });
 }
 
 // --- OpenAI payload helpers -------------------------------------------------------------------

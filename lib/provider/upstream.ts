@@ -1,6 +1,8 @@
-// Calls to the provider's upstream model, an OpenAI-compatible HTTP API (what the Go node's
-// `openai` apiType does): the client's JSON with `model` replaced by the configured modelName.
+// Calls to the provider's upstream model. `openai` (an OpenAI-compatible HTTP API, as the Go node's
+// apiType): the client's JSON with `model` replaced by the configured modelName, POSTed to apiUrl.
+// `claudeai`: Anthropic's Messages API, translated (./anthropic.ts).
 import { EventSourceParserStream } from "eventsource-parser/stream";
+import { callAnthropic } from "./anthropic";
 import { upstreamUrl, type ModelConfig, type UpstreamKind } from "./models-config";
 
 /** One thing the upstream said: a streamed chunk, the end of the stream, or a whole response. */
@@ -40,6 +42,10 @@ export async function* callUpstream(
   payload: Record<string, unknown>,
   { signal }: UpstreamCallOptions,
 ): AsyncGenerator<UpstreamEvent> {
+  if (model.apiType === "claudeai") {
+    yield* callAnthropic(model, kind, payload, { signal });
+    return;
+  }
   const stream = kind === "chat" && payload.stream === true;
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
@@ -62,7 +68,8 @@ export async function* callUpstream(
     for (;;) {
       const { done, value: event } = await events.read();
       if (done) break;
-      if (event.data.includes("[DONE]")) {
+      // Only the exact marker ends the stream: a reply may well mention "[DONE]" in its text.
+      if (event.data === "[DONE]") {
         yield { kind: "done" };
         return;
       }

@@ -1,7 +1,7 @@
 // Creating, listing and revoking API keys on a real database (PGlite, and PostgreSQL with TEST_POSTGRES_URL).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "@/lib/db";
-import { createApiKey, displayPrefix, hashApiKey, isWellFormedApiKey, listApiKeys, recordApiKeysUsed, revokeApiKey } from "@/lib/auth/api-keys";
+import { createApiKey, displayPrefix, hashApiKey, isWellFormedApiKey, listApiKeys, playgroundKeyId, recordApiKeysUsed, revokeApiKey } from "@/lib/auth/api-keys";
 import { alice, backends, bob, migratedDatabase } from "./fixture";
 import type { FreshDatabase } from "../db/backends";
 
@@ -111,6 +111,20 @@ for (const backend of backends) {
       expect(after.lastUsedAt).toEqual(at);
       expect(after.updatedAt).toEqual(before.updatedAt);
       expect((await db.apiKey.findUniqueOrThrow({ where: { id: b.apiKey.id } })).lastUsedAt).toEqual(at);
+    });
+
+    it("a user's playground key: one per user, never listed, not revocable as an API key, its secret never issued", async () => {
+      const carol = `0x${"c".repeat(40)}`;
+      const { apiKey } = await createApiKey(db, { owner: carol, name: "for the playground test" });
+      const user = await db.user.findUniqueOrThrow({ where: { address: carol } });
+      const id = await playgroundKeyId(db, user.id);
+      expect(await playgroundKeyId(db, user.id)).toBe(id);
+      expect(await db.apiKey.count({ where: { userId: user.id, kind: "playground" } })).toBe(1);
+      const listed = await listApiKeys(db, { owner: carol });
+      expect(listed.map((k) => k.id)).toEqual([apiKey.id]);
+      await expect(revokeApiKey(db, { id }, { owner: carol })).rejects.toMatchObject({ code: "not_found" });
+      const row = await db.apiKey.findUniqueOrThrow({ where: { id } });
+      expect(row).toMatchObject({ kind: "playground", name: "playground", revokedAt: null });
     });
   });
 }

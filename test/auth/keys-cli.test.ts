@@ -3,7 +3,6 @@
 // against the embedded database directory when nothing serves it.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +13,7 @@ import { hashApiKey, isWellFormedApiKey } from "@/lib/auth/api-keys";
 import { ApiKeyVerifier } from "@/lib/auth/key-verifier";
 import { alice, backends, bob, migratedDatabase } from "./fixture";
 import type { FreshDatabase } from "../db/backends";
+import { freePort } from "../support/ports";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -40,14 +40,6 @@ function keys(args: string[], vars: Record<string, string>): Promise<CliResult> 
 const cliTimeout = { timeout: 180_000 };
 
 const lastLine = (text: string) => text.trimEnd().split("\n").pop() ?? "";
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 for (const backend of backends) {
   describe.skipIf(backend.skipReason)(`npm run keys with DATABASE_URL on ${backend.name}${backend.skipReason ? ` (skipped: ${backend.skipReason})` : ""}`, cliTimeout, () => {

@@ -8,6 +8,7 @@ import { foundry } from "viem/chains";
 import { startAnvil, devAccounts } from "@/lib/chain/anvil";
 import { listModelOffers } from "@/lib/chain/catalog";
 import { readLocalDeployment } from "@/lib/chain/config";
+import { contractSourcesHash } from "@/lib/chain/contracts.generated";
 import { demoOffer, ensureLocalMarketplace } from "@/lib/chain/local-marketplace";
 
 describe("local marketplace", () => {
@@ -61,5 +62,18 @@ describe("local marketplace", () => {
     } finally {
       await fresh.stop();
     }
+  });
+
+  it("redeploys when the recorded contracts were built from other sources (an update changed contracts/)", async () => {
+    const current = await ensureLocalMarketplace({ rpcUrl: anvil.rpcUrl, deploymentFile });
+    const record = JSON.parse(fs.readFileSync(deploymentFile, "utf8")) as Record<string, unknown>;
+    fs.writeFileSync(deploymentFile, JSON.stringify({ ...record, contractsHash: "0".repeat(64) }));
+    const notices: string[] = [];
+    const updated = await ensureLocalMarketplace({ rpcUrl: anvil.rpcUrl, deploymentFile, onNotice: (m) => notices.push(m) });
+    expect(updated.reused).toBe(false);
+    expect(updated.deployment.diamond).not.toBe(current.deployment.diamond);
+    expect(notices).toEqual(["the contracts changed since this local chain was deployed: deploying the new ones"]);
+    expect(readLocalDeployment(deploymentFile)?.contractsHash).toBe(contractSourcesHash);
+    expect((await ensureLocalMarketplace({ rpcUrl: anvil.rpcUrl, deploymentFile })).reused).toBe(true);
   });
 });

@@ -1,5 +1,8 @@
 // lib/chain/contracts.generated.ts must match contracts/ (run `npm run contracts:build` after
-// editing a .sol file), and the contract tests must name every function and custom error.
+// editing a .sol file), and the contract tests must expect every reachable custom error.
+// (No "every function is covered" check: a function's name in a test title proves nothing, and
+// what a test really calls is not visible across test files; review and the tests themselves are
+// the coverage.)
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -23,13 +26,6 @@ describe("contract test coverage", () => {
     .readdirSync(dir)
     .filter((f) => f.endsWith(".test.ts") && f !== path.basename(import.meta.filename))
     .map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
-  const titles = sources.flatMap((source) => [...source.matchAll(/\b(?:it|describe)\(\s*"([^"]+)"/g)].map((m) => m[1]));
-  const named = (name: string) => titles.some((title) => new RegExp(`\\b${name}\\b`).test(title));
-
-  it("names every Compute Node function in a test title", () => {
-    const functions = [...new Set(computeNodeAbi.filter((item) => item.type === "function").map((item) => item.name))];
-    expect(functions.filter((name) => !named(name))).toEqual([]);
-  });
 
   it("expects every reachable custom error somewhere", () => {
     // Deploy-time router checks and a token failure mode MOR cannot produce.

@@ -41,6 +41,11 @@ afterAll(async () => {
   await market?.stop();
 });
 
+/** The stake that buys `seconds` of the session bid now, in either payment mode (as the live contract sizes sessions). */
+async function stakeFor(seconds: bigint, pricePerSecond = price): Promise<bigint> {
+  return stakeForDuration(await getSessionEconomics(market.ctx), pricePerSecond, seconds);
+}
+
 /** Opens a session of dev account `userIndex` on `bid`, approved by the provider. */
 async function open(userIndex: number, amount: bigint, { direct = true, bid = bidId, signer = PROVIDER } = {}) {
   const approval = await approvalFor(market, { bidId: bid, signer, user: userIndex });
@@ -158,9 +163,9 @@ describe("SessionRouter openSession", () => {
   let firstSession: Hex;
   let firstApproval: { approval: Hex; approvalSig: Hex };
 
-  it("openSession / getSession: direct payment pulls the stake and lasts amount / pricePerSecond", async () => {
+  it("openSession / getSession: direct payment pulls the stake and lasts stakeToStipend(amount) / pricePerSecond", async () => {
     await goToNextDay(market, 2n * 3600n);
-    const amount = price * 3600n;
+    const amount = await stakeFor(3600n);
     const before = await morBalance(market, user.address);
     firstApproval = await approvalFor(market, { bidId, signer: PROVIDER, user: USER });
     const opened = await openSession(market.ctx, market.wallets[USER], { amount, ...firstApproval, directPayment: true });
@@ -193,12 +198,12 @@ describe("SessionRouter openSession", () => {
   });
 
   it("openSession: a reused approval reverts with SessionDuplicateApproval", async () => {
-    await expectRevert(openSession(market.ctx, market.wallets[USER], { amount: price * 3600n, ...firstApproval, directPayment: true }), "SessionDuplicateApproval");
+    await expectRevert(openSession(market.ctx, market.wallets[USER], { amount: await stakeFor(3600n), ...firstApproval, directPayment: true }), "SessionDuplicateApproval");
   });
 
   it("openSession: not paid directly, the stipend of the stake sets the duration", async () => {
     const economics = await getSessionEconomics(market.ctx);
-    const amount = stakeForDuration(economics, price, 1800n, false);
+    const amount = stakeForDuration(economics, price, 1800n);
     const opened = await open(USER, amount, { direct: false });
     const stipend = await read(market, "stakeToStipend", [amount, opened.openedAt]);
     expect(opened.endsAt - opened.openedAt).toBe(stipend / price);
@@ -206,43 +211,74 @@ describe("SessionRouter openSession", () => {
     expect(opened.endsAt - opened.openedAt).toBeLessThan(1810n);
   });
 
+  it("openSession: both payment modes last as long as stakeForDuration asked; the Go consumer's amount = cost buys a fraction of it", async () => {
+    const amount = await stakeFor(3600n);
+    const direct = await open(USER, amount, { direct: true });
+    const pooled = await open(USER, amount, { direct: false });
+    for (const opened of [direct, pooled]) {
+      expect(opened.endsAt - opened.openedAt).toBeGreaterThanOrEqual(3600n);
+      expect(opened.endsAt - opened.openedAt).toBeLessThan(3610n);
+    }
+    // The Go consumer stakes the bare cost for a direct-payment hour: a few seconds, so it reverts.
+    const now = await chainNow(market);
+    expect((await read(market, "getSessionEnd", [price * 3600n, price, now])) - now).toBeLessThan(60n);
+    await expectRevert(open(USER, price * 3600n, { direct: true }), "SessionTooShort");
+  });
+
+  it("openSession: direct payment whose stake cannot cover its duration reverts with SessionStakeTooLow", async () => {
+    // Only reachable when the stipend exceeds the stake: the other pools emitting next to nothing.
+    const pools = await read(market, "getPools", []);
+    const tiny = { initialReward: 1n, rewardDecrease: 0n, payoutStart: pools[0].payoutStart, decreaseInterval: pools[0].decreaseInterval };
+    try {
+      for (const index of [0n, 1n, 2n, 4n]) await writeComputeNode(market.ctx, market.wallets[0], "setPoolConfig", [index, tiny]);
+      const stake = price * 600n;
+      expect(await read(market, "stakeToStipend", [stake, await chainNow(market)])).toBeGreaterThan(stake);
+      await expectRevert(open(USER, stake, { direct: true }), "SessionStakeTooLow");
+      await open(USER, stake, { direct: false }); // the pool pays: no such check
+    } finally {
+      for (const [index, pool] of localMarketplaceConfig.pools.entries()) {
+        await writeComputeNode(market.ctx, market.wallets[0], "setPoolConfig", [BigInt(index), { ...pool }]);
+      }
+    }
+  });
+
   it("openSession: the max session duration caps the end", async () => {
-    const opened = await open(USER, price * 8n * DAY);
+    const opened = await open(USER, await stakeFor(8n * DAY));
     expect(opened.endsAt - opened.openedAt).toBe(7n * DAY);
   });
 
   it("openSession: under 5 minutes reverts with SessionTooShort", async () => {
-    await expectRevert(open(USER, price * 299n), "SessionTooShort");
+    await expectRevert(open(USER, await stakeFor(299n)), "SessionTooShort");
     await expectRevert(open(USER, parseEther("0.0001"), { direct: false }), "SessionTooShort");
   });
 
   it("openSession: an expired approval (older than 10 minutes, in seconds) reverts with SessionApproveExpired", async () => {
     const approval = await approvalFor(market, { bidId, signer: PROVIDER, user: USER, timestamp: (await chainNow(market)) - 601n });
-    await expectRevert(openSession(market.ctx, market.wallets[USER], { amount: price * 600n, ...approval, directPayment: true }), "SessionApproveExpired");
+    await expectRevert(openSession(market.ctx, market.wallets[USER], { amount: await stakeFor(600n), ...approval, directPayment: true }), "SessionApproveExpired");
   });
 
   it("openSession: a millisecond timestamp (as the Go provider writes) never expires, as on the live contract", async () => {
     const hourAgoMs = ((await chainNow(market)) - 3600n) * 1000n;
     const approval = await approvalFor(market, { bidId, signer: PROVIDER, user: USER, timestamp: hourAgoMs });
-    const opened = await openSession(market.ctx, market.wallets[USER], { amount: price * 600n, ...approval, directPayment: true });
+    const opened = await openSession(market.ctx, market.wallets[USER], { amount: await stakeFor(600n), ...approval, directPayment: true });
     expect(opened.endsAt - opened.openedAt).toBe(600n);
   });
 
   it("openSession: an approval for another chain id reverts with SessionApprovedForAnotherChainId", async () => {
     const approval = await approvalFor(market, { bidId, signer: PROVIDER, user: USER, chainId: 8453n });
-    await expectRevert(openSession(market.ctx, market.wallets[USER], { amount: price * 600n, ...approval, directPayment: true }), "SessionApprovedForAnotherChainId");
+    await expectRevert(openSession(market.ctx, market.wallets[USER], { amount: await stakeFor(600n), ...approval, directPayment: true }), "SessionApprovedForAnotherChainId");
   });
 
   it("openSession: an approval signed by someone else than the bid's provider reverts with SessionProviderSignatureMismatch", async () => {
-    await expectRevert(open(USER, price * 600n, { signer: USER }), "SessionProviderSignatureMismatch");
-    await expectRevert(open(USER, price * 600n, { signer: 4 }), "SessionProviderSignatureMismatch");
+    await expectRevert(open(USER, await stakeFor(600n), { signer: USER }), "SessionProviderSignatureMismatch");
+    await expectRevert(open(USER, await stakeFor(600n), { signer: 4 }), "SessionProviderSignatureMismatch");
   });
 
   it("openSession: a deleted (inactive) bid reverts with SessionBidNotFound", async () => {
     const { modelId: other } = await registerModel(market.ctx, market.wallets[3], { name: "short-lived", tags: [], stake: parseEther("0.1") });
     const { bidId: deleted } = await postBid(market.ctx, market.wallets[PROVIDER], { modelId: other, pricePerSecond: price });
     await deleteBid(market.ctx, market.wallets[PROVIDER], deleted);
-    await expectRevert(open(USER, price * 600n, { bid: deleted }), "SessionBidNotFound");
+    await expectRevert(open(USER, await stakeFor(600n), { bid: deleted }), "SessionBidNotFound");
   });
 
   it("openSession: a stake above the user's balance surfaces the token's ERC20InsufficientBalance", async () => {
@@ -261,7 +297,7 @@ describe("SessionRouter openSession", () => {
   it("openSession: only for the sender's own account (InsufficientRightsForOperation)", async () => {
     const approval = await approvalFor(market, { bidId, signer: PROVIDER, user: OTHER_USER });
     await expectRevert(
-      writeComputeNode(market.ctx, market.wallets[USER], "openSession", [devAccounts[OTHER_USER].address, price * 600n, true, approval.approval, approval.approvalSig]),
+      writeComputeNode(market.ctx, market.wallets[USER], "openSession", [devAccounts[OTHER_USER].address, await stakeFor(600n), true, approval.approval, approval.approvalSig]),
       "InsufficientRightsForOperation",
     );
   });
@@ -269,13 +305,13 @@ describe("SessionRouter openSession", () => {
 
 describe("SessionRouter closeSession", () => {
   it("closeSession: someone else's session reverts with InsufficientRightsForOperation", async () => {
-    const { sessionId } = await open(USER, price * 600n);
+    const { sessionId } = await open(USER, await stakeFor(600n));
     await expectRevert(close(OTHER_USER, sessionId), "InsufficientRightsForOperation");
     await close(USER, sessionId);
   });
 
   it("closeSession: a receipt for another chain id / older than 10 minutes reverts", async () => {
-    const { sessionId } = await open(USER, price * 600n);
+    const { sessionId } = await open(USER, await stakeFor(600n));
     const otherChain = await receiptFor(market, { sessionId, signer: PROVIDER, chainId: 1n });
     await expectRevert(closeSession(market.ctx, market.wallets[USER], otherChain), "SessionReceiptForAnotherChainId");
     const expired = await receiptFor(market, { sessionId, signer: PROVIDER, timestamp: (await chainNow(market)) - 601n });
@@ -287,7 +323,7 @@ describe("SessionRouter closeSession", () => {
   it("closeSession: early, provider-signed (7-field receipt): provider paid from the stake, the rest on hold until the next day, stats updated", async () => {
     await goToNextDay(market, 3n * 3600n);
     await drainReleasedStakes(USER);
-    const amount = price * 3600n;
+    const amount = await stakeFor(3600n);
     const { sessionId, openedAt } = await open(USER, amount);
     await increaseTime(market.anvil.rpcUrl, 600);
     const providerBefore = await morBalance(market, provider.address);
@@ -300,9 +336,11 @@ describe("SessionRouter closeSession", () => {
     const used = session.closedAt - openedAt;
     expect(session).toMatchObject({ isActive: false, closeoutType: 0n, closeoutReceipt: receipt.report, providerWithdrawnAmount: used * price });
     expect(await morBalance(market, provider.address)).toBe(providerBefore + used * price);
-    // The unused part backs today's usage many times over at these pool proportions: all on hold.
-    expect(await morBalance(market, user.address)).toBe(userBefore);
-    expect(await read(market, "getUserStakesOnHold", [user.address, 255])).toEqual([0n, amount - used * price]);
+    // The unused part: what backs today's usage goes on hold until the next day, the rest comes back now.
+    const [available, onHold] = await read(market, "getUserStakesOnHold", [user.address, 255]);
+    expect(available).toBe(0n);
+    expect(onHold).toBeGreaterThan(0n);
+    expect((await morBalance(market, user.address)) - userBefore + onHold).toBe(amount - used * price);
 
     const stats = await read(market, "getProviderModelStats", [modelId, provider.address]);
     expect(stats.successCount).toBe(statsBefore.successCount + 1);
@@ -327,7 +365,7 @@ describe("SessionRouter closeSession", () => {
 
   it("closeSession: late (not direct payment) returns the whole stake at once; the provider is paid from the funding account", async () => {
     const economics = await getSessionEconomics(market.ctx);
-    const amount = stakeForDuration(economics, price, 600n, false);
+    const amount = stakeForDuration(economics, price, 600n);
     const { sessionId, openedAt, endsAt } = await open(USER, amount, { direct: false });
     await increaseTime(market.anvil.rpcUrl, 900);
 
@@ -356,7 +394,7 @@ describe("SessionRouter closeSession", () => {
 
   it("closeSession: early, not direct payment: the stake worth today's usage goes on hold, the rest comes back", async () => {
     const economics = await getSessionEconomics(market.ctx);
-    const amount = stakeForDuration(economics, price, 3600n, false);
+    const amount = stakeForDuration(economics, price, 3600n);
     const { sessionId, openedAt } = await open(USER, amount, { direct: false });
     await increaseTime(market.anvil.rpcUrl, 600);
     // Close at a known second, and price the hold before the close moves the claimed total.
@@ -381,7 +419,7 @@ describe("SessionRouter closeSession", () => {
       [20_000, 500],
       [30_000, 300],
     ]) {
-      const { sessionId } = await open(USER, price * 600n, { bid: statsBid, signer: 5 });
+      const { sessionId } = await open(USER, await stakeFor(600n), { bid: statsBid, signer: 5 });
       await close(USER, sessionId, 5, { tpsScaled1000: tps, ttftMs: ttft });
     }
     const stats = await read(market, "getProviderModelStats", [statsModel, devAccounts[5].address]);
@@ -395,7 +433,7 @@ describe("SessionRouter closeSession", () => {
 
   it("closeSession: a receipt signed by the user is a dispute: closeoutType 1, no stats, today's pay held for claimForProvider", async () => {
     await goToNextDay(market, 4n * 3600n);
-    const { sessionId, openedAt } = await open(USER, price * 3600n);
+    const { sessionId, openedAt } = await open(USER, await stakeFor(3600n));
     await increaseTime(market.anvil.rpcUrl, 1200);
     const statsBefore = await read(market, "getProviderModelStats", [modelId, provider.address]);
     const providerBefore = await morBalance(market, provider.address);
@@ -419,7 +457,7 @@ describe("SessionRouter closeSession", () => {
   });
 
   it("claimForProvider: a session that ran to its end unclosed pays the provider in full; the late close then refunds the rest", async () => {
-    const amount = price * 900n;
+    const amount = await stakeFor(900n);
     const { sessionId, openedAt, endsAt } = await open(USER, amount);
     expect((await claimForProvider(market.ctx, market.wallets[PROVIDER], sessionId)).amount).toBe(0n);
     await mineAt(market.anvil.rpcUrl, endsAt + 10n);
@@ -441,14 +479,14 @@ describe("SessionRouter provider pay limiter", () => {
     ({ bidId: smallBid } = await postBid(market.ctx, market.wallets[SMALL_PROVIDER], { modelId, pricePerSecond: highPrice }));
     const stake = localMarketplaceConfig.providerMinimumStake;
 
-    const first = await open(USER, highPrice * 600n, { bid: smallBid, signer: SMALL_PROVIDER });
+    const first = await open(USER, await stakeFor(600n, highPrice), { bid: smallBid, signer: SMALL_PROVIDER });
     await mineAt(market.anvil.rpcUrl, first.endsAt + 1n);
     const before = await morBalance(market, smallProvider.address);
     await close(USER, first.sessionId, SMALL_PROVIDER);
     expect(await morBalance(market, smallProvider.address)).toBe(before + stake);
     expect(await read(market, "getProvider", [smallProvider.address])).toMatchObject({ limitPeriodEarned: stake });
 
-    const second = await open(USER, highPrice * 600n, { bid: smallBid, signer: SMALL_PROVIDER });
+    const second = await open(USER, await stakeFor(600n, highPrice), { bid: smallBid, signer: SMALL_PROVIDER });
     await mineAt(market.anvil.rpcUrl, second.endsAt + 1n);
     await close(USER, second.sessionId, SMALL_PROVIDER);
     expect(await morBalance(market, smallProvider.address)).toBe(before + stake);

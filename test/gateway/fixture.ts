@@ -21,6 +21,7 @@ import { applyMigrations } from "@/lib/db/migrate";
 import { JsonObjectStream } from "@/lib/morrpc";
 import { pgliteBackend, type Backend } from "../db/backends";
 import { eventually, root, tempDir, type Cleanup, type TestChain } from "../provider/fixture";
+import { freePort } from "../support/ports";
 
 export {
   CHAT,
@@ -95,6 +96,7 @@ const UNSET_APP_ENV = Object.fromEntries(
     "ANVIL_PORT",
     "PGLITE_PORT",
     "PROVIDER_PRIVATE_KEY",
+    "PROVIDER_ADDRESS",
     "PROVIDER_LISTEN_ADDRESS",
     "MODELS_CONFIG_PATH",
     "MODELS_CONFIG_CONTENT",
@@ -111,6 +113,7 @@ const UNSET_APP_ENV = Object.fromEntries(
     "GATEWAY_RENEW_BEFORE_SECONDS",
     "GATEWAY_DIRECT_PAYMENT",
     "GATEWAY_PROVIDER_COOLDOWN_SECONDS",
+    "GATEWAY_RECEIPT_GIVE_UP_SECONDS",
     "GATEWAY_FIRST_BYTE_TIMEOUT_MS",
     "GATEWAY_ACQUIRE_TIMEOUT_MS",
     "GATEWAY_MAINTENANCE_INTERVAL_MS",
@@ -144,6 +147,8 @@ export interface GatewayOptions {
   instanceId: string;
   /** Overrides of TEST_GATEWAY_ENV (and anything else the app reads). */
   env?: Record<string, string>;
+  /** Called with the status of each readiness probe before the gateway serves (503: its build failed). */
+  onProbe?: (status: number) => void;
 }
 
 export interface GatewayProcess {
@@ -157,14 +162,6 @@ export interface GatewayProcess {
   exited: Promise<void>;
   /** SIGTERM (the gateway then flushes its usage records and exits), and the exit. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** `next start` of the built app as a gateway (as scripts/start.ts launches it); resolves once it serves /api/v1. */
@@ -234,6 +231,7 @@ export async function startGateway(cleanup: Cleanup, options: GatewayOptions): P
       () => 0,
     );
     if (status === 401) return gateway;
+    options.onProbe?.(status);
     if (Date.now() > deadline) throw new Error(`gateway ${options.instanceId} did not serve /api/v1 within 60 s (last status ${status}):\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -387,4 +385,53 @@ export async function startSessionMonitor(cleanup: Cleanup, providerEndpoint: st
     maxConcurrentPerSession: () => highest,
     overlapping,
   };
+}
+
+/** A TCP proxy that can stop answering, as a peer that went away does (connections dropped at once). */
+export interface SwitchableProxy {
+  /** host:port to use instead of the target's own. */
+  endpoint: string;
+  /** While false, every new connection is dropped on accept. */
+  up: boolean;
+  /** Bytes passed on to the target so far (its clients' requests). */
+  readonly sentBytes: number;
+}
+
+/** A plain TCP proxy in front of `target` (host:port): a provider node or the chain's RPC. */
+export async function startSwitchableProxy(cleanup: Cleanup, target: string, { up = true } = {}): Promise<SwitchableProxy> {
+  const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
+  const sockets = new Set<net.Socket>();
+  let sentBytes = 0;
+  const proxy = {
+    endpoint: "",
+    up,
+    get sentBytes() {
+      return sentBytes;
+    },
+  };
+  const server = net.createServer((client) => {
+    if (!proxy.up) return void client.destroy();
+    const upstream = net.connect({ host, port });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => {}); // a peer reset is part of the traffic, not a test failure
+      socket.once("close", () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on("data", (chunk: Buffer) => (sentBytes += chunk.length));
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  proxy.endpoint = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  cleanup.add(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return proxy;
 }

@@ -20,10 +20,12 @@ import {
   startDatabase,
   startDemo,
   startGateway,
+  startSwitchableProxy,
   startProvider,
   startUpstreamRecorder,
   usageRecord,
   type GatewayProcess,
+  type TestChain,
   type TestDatabase,
   type UpstreamRecorder,
 } from "./fixture";
@@ -42,8 +44,10 @@ let upstream: UpstreamRecorder;
 let key: string;
 let client: OpenAI;
 
+let chain: TestChain;
+
 beforeAll(async () => {
-  const chain = await startChain(cleanup);
+  chain = await startChain(cleanup);
   const demo = await startDemo(cleanup);
   upstream = await startUpstreamRecorder(cleanup, demo.url);
   const node = await startProvider(cleanup, chain, { providerIndex: PROVIDER, models: modelsConfig([{ modelId, url: upstream.url }]) });
@@ -93,6 +97,27 @@ describe("models", () => {
 
     expect(await client.models.retrieve(MODEL)).toEqual(listed);
     expect(await client.models.retrieve(modelId)).toEqual(listed);
+  });
+});
+
+describe("the model catalog", () => {
+  it("is read once for the /models page and /api/v1/models alike: views within its cache time read nothing from the chain", async () => {
+    // A gateway of its own whose chain RPC goes through a proxy that counts what is sent to the chain.
+    const rpc = await startSwitchableProxy(cleanup, new URL(chain.anvil.rpcUrl).host);
+    const catalogGateway = await startGateway(cleanup, { chain, database, instanceId: "catalog-cache-tests", env: { RPC_URL: `http://${rpc.endpoint}`, GATEWAY_PRIVATE_KEY: "" } });
+    const view = async () => {
+      const response = await fetch(`${catalogGateway.url}/models`);
+      expect(response.status).toBe(200);
+      const html = await response.text();
+      expect(html).toContain(MODEL);
+      expect(html).toContain("0.36 MOR/h");
+    };
+    await view();
+    const afterFirstView = rpc.sentBytes;
+    expect(afterFirstView).toBeGreaterThan(0);
+    await view();
+    expect((await openaiFor(catalogGateway, key).models.list()).data.map((m) => m.id).sort()).toEqual([MODEL, UNREACHABLE_MODEL].sort());
+    expect(rpc.sentBytes, "no chain read for the second view nor for the API's list").toBe(afterFirstView);
   });
 });
 

@@ -4,10 +4,13 @@
 // shutdown is released and the session reused, an opening interrupted after its on-chain
 // transaction is adopted, a session open on-chain but unknown to the database is closed — so no
 // session of the gateway wallet is left orphaned; and idle sessions are closed on-chain with the
-// provider's receipt (not disputed, provider stats updated).
-import type { Hex } from "viem";
+// provider's receipt (not disputed, provider stats updated). A gateway whose build failed at boot
+// and was rebuilt by a later request still writes, on SIGTERM, the usage records of the requests
+// it cuts short. Each test has its own database, gateway wallet and gateway process: none depends
+// on what another left behind.
+import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devAccounts } from "@/lib/chain/anvil";
+import { devAccounts, devPrivateKey } from "@/lib/chain/anvil";
 import { getProviderModelStats, getSession, getUserSessionIds, readMany } from "@/lib/chain/reads";
 import { openApprovedSession, openProviderSession, requestApproval, type SessionOffer } from "@/lib/consumer";
 import {
@@ -15,8 +18,6 @@ import {
   consumerFor,
   createKey,
   eventually,
-  GATEWAY_WALLET,
-  gatewayAddress,
   modelIdFor,
   modelsConfig,
   openaiFor,
@@ -28,6 +29,7 @@ import {
   startDemo,
   startGateway,
   startProvider,
+  startSwitchableProxy,
   usageRecord,
   type GatewayProcess,
   type TestChain,
@@ -38,16 +40,12 @@ const [FAST_PROVIDER, SLOW_PROVIDER] = [3, 4];
 const [FAST, SLOW] = ["pool-chat", "pool-slow-chat"];
 const fastModelId = modelIdFor(FAST_PROVIDER, FAST);
 const slowModelId = modelIdFor(SLOW_PROVIDER, SLOW);
-const INSTANCE = "pool-tests";
-const wallet = gatewayAddress.toLowerCase();
 
 const cleanup = new Cleanup();
 let chain: TestChain;
-let database: TestDatabase;
-let key: string;
 let fastOffer: SessionOffer;
 let slowOffer: SessionOffer;
-const gateways: GatewayProcess[] = [];
+const allGateways: GatewayProcess[] = [];
 
 beforeAll(async () => {
   chain = await startChain(cleanup);
@@ -59,82 +57,140 @@ beforeAll(async () => {
   const slowBid = await seedProvider(chain, { providerIndex: SLOW_PROVIDER, endpoint: slow.endpoint, name: SLOW });
   fastOffer = { bidId: fastBid.bidId, provider: devAccounts[FAST_PROVIDER].address, endpoint: fast.endpoint, pricePerSecond: PRICE };
   slowOffer = { bidId: slowBid.bidId, provider: devAccounts[SLOW_PROVIDER].address, endpoint: slow.endpoint, pricePerSecond: PRICE };
-  database = await startDatabase(cleanup);
-  key = await createKey(database.db);
-  gateways.push(await startGateway(cleanup, { chain, database, instanceId: INSTANCE }));
 });
 afterAll(() => cleanup.run());
-showGatewayOutputOnFailure(() => gateways);
+showGatewayOutputOnFailure(() => allGateways);
 
-const current = () => gateways.at(-1)!;
-const client = () => openaiFor(current(), key);
 const messages = [{ role: "user" as const, content: "Pool me a reply" }];
 
-async function chat(model: string, stream: boolean) {
-  if (!stream) {
-    const { response } = await client().chat.completions.create({ model, messages }).withResponse();
-    return usageRecord(database.db, response.headers.get("x-request-id"));
+/** One test's own gateway: a fresh database, its own gateway wallet (dev account `walletIndex`) and instance. */
+class PoolUnderTest {
+  readonly gateways: GatewayProcess[] = [];
+  readonly address: Address;
+  readonly wallet: string;
+  readonly instanceId: string;
+  database!: TestDatabase;
+  key!: string;
+
+  constructor(readonly walletIndex: number) {
+    this.address = devAccounts[walletIndex].address;
+    this.wallet = this.address.toLowerCase();
+    this.instanceId = `pool-tests-${walletIndex}`;
   }
-  const { data, response } = await client().chat.completions.create({ model, messages, stream: true }).withResponse();
-  for await (const chunk of data) expect(chunk.object).toBe("chat.completion.chunk");
-  return usageRecord(database.db, response.headers.get("x-request-id"));
-}
 
-/** The gateway wallet's sessions as the chain has them. */
-async function walletSessions() {
-  return readMany(await getUserSessionIds(chain.ctx, gatewayAddress), (id) => getSession(chain.ctx, id));
-}
+  static async start(walletIndex: number, options: { env?: Record<string, string>; onProbe?: (status: number) => void } = {}): Promise<PoolUnderTest> {
+    const pool = new PoolUnderTest(walletIndex);
+    pool.database = await startDatabase(cleanup);
+    pool.key = await createKey(pool.database.db);
+    await pool.startGateway(options);
+    return pool;
+  }
 
-const rowOf = (sessionId: string) => database.db.gatewaySession.findUniqueOrThrow({ where: { sessionId: sessionId.toLowerCase() } });
+  private async startGateway({ env = {}, onProbe }: { env?: Record<string, string>; onProbe?: (status: number) => void } = {}) {
+    const gateway = await startGateway(cleanup, {
+      chain,
+      database: this.database,
+      instanceId: this.instanceId,
+      env: { GATEWAY_PRIVATE_KEY: devPrivateKey(devAccounts[this.walletIndex]), ...env },
+      onProbe,
+    });
+    this.gateways.push(gateway);
+    allGateways.push(gateway);
+  }
 
-/** Restarts the gateway as an operator would: SIGTERM, then `next start` again with the same instance id. */
-async function restart(env: Record<string, string> = {}) {
-  const stopped = await current().stop();
-  expect(stopped, "the gateway exits cleanly on SIGTERM").toEqual({ code: 0, signal: null });
-  gateways.push(await startGateway(cleanup, { chain, database, instanceId: INSTANCE, env }));
+  get current() {
+    return this.gateways.at(-1)!;
+  }
+
+  client() {
+    return openaiFor(this.current, this.key);
+  }
+
+  async chat(model: string, stream: boolean) {
+    if (!stream) {
+      const { response } = await this.client().chat.completions.create({ model, messages }).withResponse();
+      return usageRecord(this.database.db, response.headers.get("x-request-id"));
+    }
+    const { data, response } = await this.client().chat.completions.create({ model, messages, stream: true }).withResponse();
+    for await (const chunk of data) expect(chunk.object).toBe("chat.completion.chunk");
+    return usageRecord(this.database.db, response.headers.get("x-request-id"));
+  }
+
+  /** A stream that has delivered its first chunk and is still running; `ended` settles with its outcome. */
+  async streamInFlight(model: string) {
+    const { data: stream, response } = await this.client().chat.completions.create({ model, messages, stream: true }).withResponse();
+    let firstChunk = () => {};
+    const started = new Promise<void>((resolve) => (firstChunk = resolve));
+    const ended = (async () => {
+      for await (const chunk of stream) if (chunk) firstChunk();
+      return "ended cleanly";
+    })().catch((error: unknown) => error);
+    await started;
+    return { requestId: response.headers.get("x-request-id"), ended };
+  }
+
+  /** The gateway wallet's sessions as the chain has them. */
+  async walletSessions() {
+    return readMany(await getUserSessionIds(chain.ctx, this.address), (id) => getSession(chain.ctx, id));
+  }
+
+  rowOf(sessionId: string) {
+    return this.database.db.gatewaySession.findUniqueOrThrow({ where: { sessionId: sessionId.toLowerCase() } });
+  }
+
+  /** Restarts the gateway as an operator would: SIGTERM, then `next start` again with the same instance id. */
+  async restart(env: Record<string, string> = {}) {
+    const stopped = await this.current.stop();
+    expect(stopped, "the gateway exits cleanly on SIGTERM").toEqual({ code: 0, signal: null });
+    await this.startGateway({ env });
+  }
 }
 
 describe("session reuse", () => {
   it("one on-chain session serves request after request", async () => {
+    const pool = await PoolUnderTest.start(2);
     const records = [];
-    for (const stream of [false, true, false, true, false]) records.push(await chat(FAST, stream));
+    for (const stream of [false, true, false, true, false]) records.push(await pool.chat(FAST, stream));
     const sessionId = records[0].sessionId!;
     expect(records.map((r) => [r.status, r.sessionId])).toEqual(Array(5).fill(["ok", sessionId]));
-    expect(await rowOf(sessionId)).toMatchObject({ state: "idle", requestCount: 5, claimedBy: null, modelId: fastModelId });
-    const onChain = await walletSessions();
+    expect(await pool.rowOf(sessionId)).toMatchObject({ state: "idle", requestCount: 5, claimedBy: null, modelId: fastModelId });
+    const onChain = await pool.walletSessions();
     expect(onChain.map((s) => s.sessionId.toLowerCase())).toEqual([sessionId]);
     expect(onChain[0].closedAt).toBe(0n);
   });
 
   it("a client that leaves mid-stream: its request is on record as such, and its session serves the next one", async () => {
-    const { data: stream, response } = await client().chat.completions.create({ model: SLOW, messages, stream: true }).withResponse();
+    const pool = await PoolUnderTest.start(5);
+    const { data: stream, response } = await pool.client().chat.completions.create({ model: SLOW, messages, stream: true }).withResponse();
     let chunks = 0;
     for await (const chunk of stream) if (chunk && ++chunks === 2) break; // the SDK aborts the request
-    const left = await usageRecord(database.db, response.headers.get("x-request-id"));
+    const left = await usageRecord(pool.database.db, response.headers.get("x-request-id"));
     expect(left).toMatchObject({ stream: true, status: "error", errorCode: "client_closed_request", providerAddress: slowOffer.provider.toLowerCase() });
     expect(left.sessionId).toMatch(/^0x[0-9a-f]{64}$/);
     // The session is back in the pool and serves the next request.
-    await eventually(async () => expect(await rowOf(left.sessionId!)).toMatchObject({ state: "idle", claimedBy: null }));
-    const next = await chat(SLOW, true);
+    await eventually(async () => expect(await pool.rowOf(left.sessionId!)).toMatchObject({ state: "idle", claimedBy: null }));
+    const next = await pool.chat(SLOW, true);
     expect(next).toMatchObject({ status: "ok", sessionId: left.sessionId });
   });
 });
 
 describe("a gateway restart", () => {
   it("recovers the pool: claims released and sessions reused, an interrupted opening adopted, an unknown session closed", async () => {
-    const fastSession = (await database.db.gatewaySession.findFirstOrThrow({ where: { modelId: fastModelId } })).sessionId!;
+    const pool = await PoolUnderTest.start(6);
+    const { database } = pool;
+    const fastSession = (await pool.chat(FAST, false)).sessionId!;
 
     // What a crash of the gateway leaves on-chain, made with the gateway wallet itself: a session
     // opened whose row was never written, and an opening whose row was written (with the
     // provider's key and the stake, as the gateway writes it before its transaction) but never
     // updated after the transaction.
-    const gatewayConsumer = await consumerFor(chain, GATEWAY_WALLET);
+    const gatewayConsumer = await consumerFor(chain, pool.walletIndex);
     const orphan = await openProviderSession(gatewayConsumer, slowOffer, { durationSeconds: 600n });
     const approved = await requestApproval(gatewayConsumer, fastOffer, { durationSeconds: 600n });
     const openingRow = await database.db.gatewaySession.create({
       data: {
         chainId: Number(gatewayConsumer.chainId),
-        userAddress: wallet,
+        userAddress: pool.wallet,
         modelId: fastModelId,
         bidId: fastOffer.bidId.toLowerCase(),
         providerAddress: fastOffer.provider.toLowerCase(),
@@ -143,7 +199,7 @@ describe("a gateway restart", () => {
         stake: approved.stake.toString(),
         providerPubKey: approved.approval.providerPubKey,
         state: "opening",
-        claimedBy: INSTANCE,
+        claimedBy: pool.instanceId,
         claimedAt: new Date(),
       },
     });
@@ -151,23 +207,16 @@ describe("a gateway restart", () => {
 
     // A stream in flight when the gateway is stopped (at its first chunk): its session stays
     // claimed by this instance.
-    const { data: stream, response } = await client().chat.completions.create({ model: SLOW, messages, stream: true }).withResponse();
-    let firstChunk = () => {};
-    const started = new Promise<void>((resolve) => (firstChunk = resolve));
-    const cut = (async () => {
-      for await (const chunk of stream) if (chunk) firstChunk();
-      return "ended cleanly";
-    })().catch((error: unknown) => error);
-    await started;
+    const cut = await pool.streamInFlight(SLOW);
     const [slowRow, ...otherSlow] = await database.db.gatewaySession.findMany({ where: { modelId: slowModelId } });
     expect(otherSlow).toEqual([]);
-    expect(slowRow).toMatchObject({ state: "busy", claimedBy: INSTANCE });
-    const sessionsBefore = (await walletSessions()).length;
+    expect(slowRow).toMatchObject({ state: "busy", claimedBy: pool.instanceId });
+    const sessionsBefore = (await pool.walletSessions()).length;
 
-    await restart();
-    expect(await cut, "the stream cut by the shutdown does not look complete").toBeInstanceOf(Error);
+    await pool.restart();
+    expect(await cut.ended, "the stream cut by the shutdown does not look complete").toBeInstanceOf(Error);
     // The request cut short is on record (written before the gateway exited).
-    expect(await usageRecord(database.db, response.headers.get("x-request-id"))).toMatchObject({
+    expect(await usageRecord(database.db, cut.requestId)).toMatchObject({
       stream: true,
       status: "error",
       errorCode: "server_shutdown",
@@ -181,21 +230,21 @@ describe("a gateway restart", () => {
       sessionId: interrupted.sessionId.toLowerCase(),
       claimedBy: null,
     });
-    expect((await rowOf(orphan.sessionId)).note).toBe("open on-chain but unknown to the pool");
+    expect((await pool.rowOf(orphan.sessionId)).note).toBe("open on-chain but unknown to the pool");
 
     // Requests reuse the recovered sessions: no new session on-chain.
-    const slowAgain = await chat(SLOW, false);
+    const slowAgain = await pool.chat(SLOW, false);
     expect(slowAgain.sessionId).toBe(slowRow.sessionId);
     for (const stream of [false, true]) {
-      expect([fastSession, interrupted.sessionId.toLowerCase()]).toContain((await chat(FAST, stream)).sessionId);
+      expect([fastSession, interrupted.sessionId.toLowerCase()]).toContain((await pool.chat(FAST, stream)).sessionId);
     }
     // (The request cut by the shutdown never finished: it is not counted.)
-    expect(await rowOf(slowRow.sessionId!)).toMatchObject({ state: "idle", requestCount: slowRow.requestCount + 1 });
+    expect(await pool.rowOf(slowRow.sessionId!)).toMatchObject({ state: "idle", requestCount: slowRow.requestCount + 1 });
 
     // The unknown session is closed, with its provider's receipt.
     const closedOrphan = await eventually(
       async () => {
-        const row = await rowOf(orphan.sessionId);
+        const row = await pool.rowOf(orphan.sessionId);
         expect(row.state).toBe("closed");
         return row;
       },
@@ -207,26 +256,49 @@ describe("a gateway restart", () => {
     expect(orphanOnChain.closeoutType).toBe(0n);
 
     // None orphaned: every session of the gateway wallet still open on-chain is in the pool.
-    const onChain = await walletSessions();
+    const onChain = await pool.walletSessions();
     expect(onChain).toHaveLength(sessionsBefore);
     const open = onChain.filter((s) => s.closedAt === 0n).map((s) => s.sessionId.toLowerCase());
     expect(open.sort()).toEqual([fastSession, interrupted.sessionId.toLowerCase(), slowRow.sessionId].sort());
-    for (const sessionId of open) expect(["idle", "busy"]).toContain((await rowOf(sessionId)).state);
+    for (const sessionId of open) expect(["idle", "busy"]).toContain((await pool.rowOf(sessionId)).state);
+  });
+
+  it("of a gateway whose build failed at boot and was rebuilt by a request: SIGTERM still writes the records of the requests it cuts", async () => {
+    // The chain's RPC is unreachable when the gateway boots, so its build fails; it comes back
+    // once a request has seen the 503 of that failure, and the next request rebuilds the gateway.
+    const rpc = await startSwitchableProxy(cleanup, new URL(chain.anvil.rpcUrl).host, { up: false });
+    const pool = await PoolUnderTest.start(7, {
+      env: { RPC_URL: `http://${rpc.endpoint}` },
+      onProbe: (status) => {
+        if (status === 503) rpc.up = true;
+      },
+    });
+    expect(pool.current.output()).toContain("[gateway] failed to start");
+
+    const cut = await pool.streamInFlight(SLOW);
+    const stopped = await pool.current.stop();
+    expect(stopped, "the gateway exits cleanly on SIGTERM").toEqual({ code: 0, signal: null });
+    expect(await cut.ended).toBeInstanceOf(Error);
+    expect(await usageRecord(pool.database.db, cut.requestId)).toMatchObject({ stream: true, status: "error", errorCode: "server_shutdown" });
   });
 });
 
 describe("idle sessions", () => {
   it("are closed on-chain with the provider's receipt, which updates the provider's stats", async () => {
+    const pool = await PoolUnderTest.start(8);
+    const { database } = pool;
+    await pool.chat(FAST, false);
+    await pool.chat(SLOW, true);
     const live = await database.db.gatewaySession.findMany({ where: { state: "idle" } });
-    expect(live).toHaveLength(3);
+    expect(live).toHaveLength(2);
     const statsOf = (modelId: Hex, index: number) => getProviderModelStats(chain.ctx, modelId, devAccounts[index].address);
     const before = { fast: await statsOf(fastModelId, FAST_PROVIDER), slow: await statsOf(slowModelId, SLOW_PROVIDER) };
 
-    await restart({ GATEWAY_SESSION_IDLE_SECONDS: "1" });
+    await pool.restart({ GATEWAY_SESSION_IDLE_SECONDS: "1" });
     const closed = await eventually(
       async () => {
         const rows = await database.db.gatewaySession.findMany({ where: { id: { in: live.map((r) => r.id) } } });
-        expect(rows.map((r) => r.state)).toEqual(["closed", "closed", "closed"]);
+        expect(rows.map((r) => r.state)).toEqual(["closed", "closed"]);
         return rows;
       },
       { timeoutMs: 20_000 },
@@ -239,11 +311,11 @@ describe("idle sessions", () => {
       expect(onChain.closeoutType).toBe(0n);
     }
     const after = { fast: await statsOf(fastModelId, FAST_PROVIDER), slow: await statsOf(slowModelId, SLOW_PROVIDER) };
-    expect(after.fast).toMatchObject({ successCount: before.fast.successCount + 2, totalCount: before.fast.totalCount + 2 });
+    expect(after.fast).toMatchObject({ successCount: before.fast.successCount + 1, totalCount: before.fast.totalCount + 1 });
     expect(after.slow).toMatchObject({ successCount: before.slow.successCount + 1, totalCount: before.slow.totalCount + 1 });
     expect(after.fast.tpsScaled1000.mean).toBeGreaterThan(0n);
 
     // Nothing of the gateway wallet is left open on-chain.
-    expect((await walletSessions()).filter((s) => s.closedAt === 0n)).toEqual([]);
+    expect((await pool.walletSessions()).filter((s) => s.closedAt === 0n)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { devAccounts, devPrivateKey } from "@/lib/chain/anvil";
 import { getBid, getModel, getProvider } from "@/lib/chain/reads";
 import { walletFor } from "@/lib/chain/writes";
 import { postBidCommand, ProviderCommandError, registerProviderCommand } from "@/lib/provider";
-import { Cleanup, cliEnv, type CliEnv, modelIdFor, morBalance, runCli, startChain, type TestChain } from "./fixture";
+import { Cleanup, cliEnv, type CliEnv, modelIdFor, morBalance, runCli, startChain, startProviderProcess, type TestChain } from "./fixture";
 
 const FRESH = 5;
 const OTHER = 6;
@@ -124,5 +124,20 @@ describe.concurrent("bad input: a clear message, exit code 1, no transaction", (
     expect(await getProvider(chain.ctx, account.address)).toMatchObject({ endpoint: "[::1]:65535", stake: parseEther("2") });
     const missing: Hex = `0x${"11".repeat(32)}`;
     await expect(postBidCommand(chain.ctx, wallet, { modelId: missing, pricePerSecond: 10n ** 14n })).rejects.toThrow(`no active model ${missing} on this chain`);
+  });
+});
+
+describe("serve --config <the Go node's example models-config.json>", () => {
+  it.each(["current-upstream-example.json", "legacy-upstream-example.json"])("%s: starts, says per model what it serves", async (file) => {
+    const served = await startProviderProcess(cleanup, {
+      ...envFor(IN_PROCESS),
+      MODELS_CONFIG_PATH: `lib/provider/testdata/models-config/${file}`,
+    });
+    const output = served.output();
+    expect(output).toContain(`serving 0x${"0".repeat(64)} (llama2, openai)`);
+    expect(output).toContain(`cannot serve 0x${"0".repeat(63)}1 (v1-5-pruned-emaonly.safetensors [d7049739], prodia-sd): apiType "prodia-sd" (image generation) is served by the Go node only`);
+    expect(output).toContain("→ llama2 at http://localhost:8080/…");
+    served.child.kill("SIGTERM");
+    await served.exited;
   });
 });

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devAccounts, devPrivateKey, increaseTime } from "@/lib/chain/anvil";
+import { getSessionEconomics, stakeForDuration } from "@/lib/chain/reads";
 import { deleteBid, openSession, walletFor } from "@/lib/chain/writes";
 import { closeProviderSession, openProviderSession, promptSession, type Consumer, type OpenedSession, type SessionOffer } from "@/lib/consumer";
 import type { DemoModel } from "@/lib/demo-model";
@@ -156,7 +157,7 @@ describe("prompts the node must refuse", () => {
       { bidId: bids.foreign, chainId: 31337n, user: consumer.account.address, timestamp: (await chain.client.getBlock()).timestamp },
       devPrivateKey(devAccounts[OTHER_PROVIDER]),
     );
-    const { sessionId } = await openSession(consumer.ctx, consumer.wallet, { amount: PRICE * 600n, ...approval, directPayment: true });
+    const { sessionId } = await openSession(consumer.ctx, consumer.wallet, { amount: stakeForDuration(await getSessionEconomics(consumer.ctx), PRICE, 600n), ...approval, directPayment: true });
     await expectMorRpcError(
       collect(promptSession(consumer, { ...chatSession, sessionId }, CHAT)),
       "provider_error",
@@ -213,7 +214,7 @@ describe("session requests the node must refuse", () => {
     const [a, b] = await Promise.all([ask(bids.chat), ask(bids.chat)]);
     expect(a.approval).not.toBe(b.approval);
     for (const approval of [a, b]) {
-      await openSession(consumer.ctx, consumer.wallet, { amount: PRICE * 600n, approval: approval.approval, approvalSig: approval.approvalSig, directPayment: true });
+      await openSession(consumer.ctx, consumer.wallet, { amount: stakeForDuration(await getSessionEconomics(consumer.ctx), PRICE, 600n), approval: approval.approval, approvalSig: approval.approvalSig, directPayment: true });
     }
   });
 });

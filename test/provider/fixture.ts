@@ -180,6 +180,7 @@ export function cliEnv(chain: TestChain, vars: CliEnv): CliEnv {
     DIAMOND_ADDRESS: chain.deployed.diamond,
     MOR_TOKEN_ADDRESS: chain.deployed.mor,
     PROVIDER_PRIVATE_KEY: "",
+    PROVIDER_ADDRESS: "",
     MODELS_CONFIG_CONTENT: "",
     MODELS_CONFIG_PATH: "",
     PROVIDER_LISTEN_ADDRESS: "",

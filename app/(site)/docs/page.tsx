@@ -28,19 +28,19 @@ export default async function DocsPage() {
   return (
     <article className="max-w-3xl space-y-10">
       <header className="space-y-3">
-        <h1 className="text-3xl font-bold text-white">Use the gateway</h1>
-        <p className="text-zinc-400">
-          The gateway speaks the OpenAI API. Point any OpenAI SDK or tool at <code className="text-brand-400">{base}</code> with a
+        <h1 className="text-3xl font-bold text-fg">Use the gateway</h1>
+        <p className="text-fg-muted">
+          The gateway speaks the OpenAI API. Point any OpenAI SDK or tool at <code className="break-all text-accent">{base}</code> with a
           Morpheus API key: the gateway picks the best-rated provider bidding on the model, opens and reuses on-chain sessions with
           it, and relays your request over MOR-RPC, the encrypted provider protocol.
         </p>
       </header>
 
       <section className="space-y-3" aria-labelledby="key">
-        <h2 id="key" className="text-xl font-semibold text-white">
+        <h2 id="key" className="text-xl font-semibold text-fg">
           1. Get an API key
         </h2>
-        <p className="text-zinc-400">
+        <p className="text-fg-muted">
           Keys look like <code>mor_sk_…</code> and are shown once, when created. Operators of this gateway create them from the command
           line (the key is printed alone on the last line):
         </p>
@@ -48,13 +48,13 @@ export default async function DocsPage() {
 # optional: --expires 30d  --models morpheus-demo-chat  --rpm 60  --tpm 100000
 npm run keys -- list
 npm run keys -- revoke mor_sk_AbCd1   # by prefix or id; effective on the next request`}</CodeBlock>
-        <p className="text-zinc-400">
+        <p className="text-fg-muted">
           Keep keys secret: send them only in the <code>Authorization: Bearer</code> header, never in URLs or front-end code.
         </p>
       </section>
 
       <section className="space-y-3" aria-labelledby="curl">
-        <h2 id="curl" className="text-xl font-semibold text-white">
+        <h2 id="curl" className="text-xl font-semibold text-fg">
           2. curl
         </h2>
         <CodeBlock language="sh">{`export MORPHEUS_API_KEY=mor_sk_...
@@ -80,7 +80,7 @@ curl ${base}/embeddings \\
       </section>
 
       <section className="space-y-3" aria-labelledby="js">
-        <h2 id="js" className="text-xl font-semibold text-white">
+        <h2 id="js" className="text-xl font-semibold text-fg">
           3. OpenAI JavaScript / TypeScript SDK
         </h2>
         <CodeBlock language="ts">{`import OpenAI from "openai";
@@ -103,7 +103,7 @@ for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.
       </section>
 
       <section className="space-y-3" aria-labelledby="python">
-        <h2 id="python" className="text-xl font-semibold text-white">
+        <h2 id="python" className="text-xl font-semibold text-fg">
           4. OpenAI Python SDK
         </h2>
         <CodeBlock language="python">{`import os
@@ -128,13 +128,13 @@ vectors = client.embeddings.create(model="morpheus-demo-chat", input=["first tex
       </section>
 
       <section className="space-y-3" aria-labelledby="details">
-        <h2 id="details" className="text-xl font-semibold text-white">
+        <h2 id="details" className="text-xl font-semibold text-fg">
           5. What to expect
         </h2>
-        <ul className="list-disc space-y-2 pl-5 text-zinc-400">
+        <ul className="list-disc space-y-2 pl-5 text-fg-muted">
           <li>
             <code>model</code> is a model&apos;s on-chain name as listed by <code>GET /models</code> (or its 0x model id); each entry also
-            carries <code>morpheus_model_id</code> and <code>tags</code>. The <Link href="/models" className="text-brand-400 hover:underline">models page</Link> shows
+            carries <code>morpheus_model_id</code> and <code>tags</code>. The <Link href="/models" className="text-accent hover:underline">models page</Link> shows
             the providers and their prices.
           </li>
           <li>
@@ -150,25 +150,27 @@ vectors = client.embeddings.create(model="morpheus-demo-chat", input=["first tex
             stream ends with an error event rather than a silent end, and the SDKs raise an error.
           </li>
         </ul>
-        <table className="w-full text-left text-sm">
-          <thead className="text-xs uppercase text-zinc-500">
-            <tr>
-              <th className="py-2 font-medium">Status</th>
-              <th className="py-2 font-medium">error.code</th>
-              <th className="py-2 font-medium">Meaning</th>
-            </tr>
-          </thead>
-          <tbody>
-            {errors.map(([status, code, meaning]) => (
-              <tr key={code} className="border-t border-ink-700 align-top">
-                <td className="py-2 font-mono">{status}</td>
-                <td className="py-2 font-mono text-zinc-300">{code}</td>
-                <td className="py-2 text-zinc-400">{meaning}</td>
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm">
+            <thead className="text-xs uppercase text-fg-subtle">
+              <tr>
+                <th className="py-2 font-medium">Status</th>
+                <th className="py-2 font-medium">error.code</th>
+                <th className="py-2 font-medium">Meaning</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        <p className="text-zinc-400">Errors use OpenAI&apos;s shape:</p>
+            </thead>
+            <tbody>
+              {errors.map(([status, code, meaning]) => (
+                <tr key={code} className="border-t border-line align-top">
+                  <td className="py-2 pr-3 font-mono">{status}</td>
+                  <td className="break-all py-2 pr-3 font-mono text-fg-soft">{code}</td>
+                  <td className="py-2 text-fg-muted">{meaning}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <p className="text-fg-muted">Errors use OpenAI&apos;s shape:</p>
         <CodeBlock language="json">{`{"error": {"message": "…", "type": "invalid_request_error", "param": "messages", "code": null}}`}</CodeBlock>
       </section>
     </article>

@@ -1,0 +1,41 @@
+// Screenshots of every page at desktop and phone widths, light and dark, for a person to look at
+// (test-results/screenshots/<page>-<width>-<theme>.png). Each page must also not scroll sideways.
+import { DashboardPage } from "./pages/dashboard-page";
+import { expect, test } from "./support/wallet";
+
+const widths = [1280, 390];
+const themes = ["light", "dark"] as const;
+const pages = ["/", "/models", "/docs", "/dashboard", "/playground", "/provider"];
+
+function fileName(path: string, width: number, theme: string, suffix = "") {
+  const name = path === "/" ? "landing" : path.slice(1).replace(/\//g, "-");
+  return `test-results/screenshots/${name}${suffix}-${width}-${theme}.png`;
+}
+
+async function shoot(page: import("@playwright/test").Page, path: string, suffix = "") {
+  for (const theme of themes) {
+    await page.emulateMedia({ colorScheme: theme });
+    for (const width of widths) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(path);
+      await expect(page.locator("main")).toBeVisible();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${path} at ${width}px scrolls sideways`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: fileName(path, width, theme, suffix), fullPage: true });
+    }
+  }
+}
+
+test("screenshots of every page, signed out", async ({ page }) => {
+  test.setTimeout(120_000);
+  for (const path of pages) await shoot(page, path);
+});
+
+test("screenshots of the signed-in pages", async ({ page, wallet }) => {
+  test.setTimeout(120_000);
+  const dashboard = new DashboardPage(page);
+  await dashboard.goto();
+  await wallet.signIn(page, dashboard.gate);
+  await dashboard.expectSignedInAs(wallet.account.address);
+  for (const path of ["/", "/dashboard", "/playground", "/provider"]) await shoot(page, path, "-signed-in");
+});

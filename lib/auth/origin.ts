@@ -1,0 +1,41 @@
+// Which origin a browser request belongs to, and the Origin check of every cookie-authenticated
+// request that changes state (the CSRF defence alongside SameSite=Lax cookies).
+import { env } from "@/lib/env";
+import { WebAuthError } from "./web-auth-error";
+
+/**
+ * The site's own origin for this request: APP_ORIGIN when configured, else the origin the request
+ * was addressed to (X-Forwarded-Host / Host, as a reverse proxy passes them). A browser cannot
+ * forge these on a cross-site request without a CORS preflight, which this app never grants.
+ */
+export function siteOrigin(request: Request): string {
+  const configured = env().APP_ORIGIN;
+  if (configured) return configured;
+  const url = new URL(request.url);
+  const host = firstValue(request.headers.get("x-forwarded-host")) ?? request.headers.get("host") ?? url.host;
+  const proto = firstValue(request.headers.get("x-forwarded-proto")) ?? url.protocol.replace(/:$/, "");
+  return `${proto}://${host}`;
+}
+
+function firstValue(header: string | null): string | undefined {
+  const value = header?.split(",")[0]?.trim();
+  return value ? value : undefined;
+}
+
+/** Safe methods never change state, so they need no Origin check. */
+export function isSafeMethod(method: string): boolean {
+  return method === "GET" || method === "HEAD" || method === "OPTIONS";
+}
+
+/** Throws `forbidden_origin` (403) unless the request's Origin header is this site's origin. */
+export function assertSameOrigin(request: Request): void {
+  const origin = request.headers.get("origin");
+  const expected = siteOrigin(request);
+  if (origin === null) throw new WebAuthError("forbidden_origin", "This request has no Origin header: send it from the portal's own pages.");
+  if (origin !== expected) throw new WebAuthError("forbidden_origin", `Requests from ${origin.slice(0, 200)} are not accepted: only ${expected} may call this route.`);
+}
+
+/** The client's address as the nearest proxy reports it (route handlers do not see the socket); for rate limits only. */
+export function clientAddress(request: Request): string {
+  return firstValue(request.headers.get("x-forwarded-for"))?.slice(0, 64) || request.headers.get("x-real-ip")?.slice(0, 64) || "unknown";
+}

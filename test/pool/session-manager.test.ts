@@ -1,0 +1,241 @@
+// The gateway's session pool (lib/gateway/session-manager.ts) driven directly, without a Next.js
+// server: the real chain (anvil), two real provider nodes bidding on one model, and a fresh
+// migrated PGlite database and gateway wallet per test, so no test depends on another's leftovers.
+// What it proves: a claim is released only by its holder, and no request holds a session
+// unbounded; idle sessions of a provider in cooldown do not keep a model at its cap; a provider
+// that does not answer for its close receipt is retried before its session is disputed; and
+// restart recovery reads only the wallet's sessions opened since its last check.
+import { createPublicClient, custom, http, toFunctionSelector, type Hex, type PublicClient } from "viem";
+import { foundry } from "viem/chains";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { devAccounts, devPrivateKey } from "@/lib/chain/anvil";
+import { getSession } from "@/lib/chain/reads";
+import { computeNodeAbi } from "@/lib/chain/contracts.generated";
+import { closeProviderSession, createConsumer, openProviderSession, type Consumer, type SessionOffer } from "@/lib/consumer";
+import { ApiError } from "@/lib/gateway/errors";
+import { runInference } from "@/lib/gateway/inference";
+import { ModelDirectory, type GatewayModel } from "@/lib/gateway/models";
+import { DEFAULT_RATING_WEIGHTS } from "@/lib/gateway/rating";
+import { SessionManager, type SessionManagerOptions } from "@/lib/gateway/session-manager";
+import { bidOnModel, Cleanup, consumerFor, modelIdFor, modelsConfig, PRICE, seedProvider, startChain, startDatabase, startDemo, startProvider, startSwitchableProxy, type SwitchableProxy, type TestChain, type TestDatabase } from "../gateway/fixture";
+
+const [NEAR, FAR] = [3, 4];
+const MODEL = "pool-unit-chat";
+const modelId = modelIdFor(NEAR, MODEL);
+const address = (index: number) => devAccounts[index].address.toLowerCase();
+
+const cleanup = new Cleanup();
+let chain: TestChain;
+let model: GatewayModel;
+let nearProxy: SwitchableProxy;
+let nearOffer: SessionOffer;
+
+beforeAll(async () => {
+  chain = await startChain(cleanup);
+  const nearDemo = await startDemo(cleanup);
+  // About 35 chunks 100 ms apart: a stream that outlasts a short hold limit.
+  const farDemo = await startDemo(cleanup, { tokenDelayMs: 100 });
+  const near = await startProvider(cleanup, chain, { providerIndex: NEAR, models: modelsConfig([{ modelId, url: nearDemo.url }]) });
+  const far = await startProvider(cleanup, chain, { providerIndex: FAR, models: modelsConfig([{ modelId, url: farDemo.url }]) });
+  nearProxy = await startSwitchableProxy(cleanup, near.endpoint);
+  const { bidId } = await seedProvider(chain, { providerIndex: NEAR, endpoint: nearProxy.endpoint, name: MODEL });
+  await bidOnModel(chain, { providerIndex: FAR, endpoint: far.endpoint, modelId, price: 2n * PRICE });
+  nearOffer = { bidId, provider: devAccounts[NEAR].address, endpoint: nearProxy.endpoint, pricePerSecond: PRICE };
+  const directory = new ModelDirectory(chain.ctx, { weights: DEFAULT_RATING_WEIGHTS });
+  model = (await directory.resolve(modelId))!;
+  expect(model.offers).toHaveLength(2);
+});
+afterAll(() => cleanup.run());
+beforeEach(() => {
+  nearProxy.up = true;
+});
+
+interface Pool {
+  manager: SessionManager;
+  database: TestDatabase;
+  consumer: Consumer;
+  logs: string[];
+}
+
+/** A session manager over a fresh database, for gateway wallet `walletIndex` (each test its own: 1, 2 or 5-9). */
+async function pool(walletIndex: number, options: Partial<SessionManagerOptions> = {}, consumer?: Consumer): Promise<Pool> {
+  const database = await startDatabase(cleanup);
+  consumer ??= await consumerFor(chain, walletIndex);
+  const logs: string[] = [];
+  const manager = new SessionManager({
+    db: database.db,
+    consumer,
+    directory: new ModelDirectory(chain.ctx, { weights: DEFAULT_RATING_WEIGHTS }),
+    instanceId: `pool-unit-${walletIndex}`,
+    sessionSeconds: 600,
+    maxSessionsPerModel: 4,
+    idleCloseMs: 600_000,
+    renewBeforeSeconds: 60,
+    directPayment: false,
+    providerCooldownMs: 600_000,
+    acquireTimeoutMs: 2_000,
+    maintenanceIntervalMs: 60_000,
+    receiptGiveUpMs: 600_000,
+    log: { info: (m) => logs.push(`info: ${m}`), error: (m) => logs.push(`error: ${m}`) },
+    ...options,
+  });
+  cleanup.add(() => manager.stop());
+  return { manager, database, consumer, logs };
+}
+
+const rowOf = (p: Pool, rowId: string) => p.database.db.gatewaySession.findUniqueOrThrow({ where: { id: rowId } });
+
+describe("claims", () => {
+  it("a claim freed by the abandoned-claim sweep is not released by its first holder: only the current holder's release counts", async () => {
+    const p = await pool(5);
+    const first = await p.manager.acquire(model);
+    // The first request outlives the sweep's limit (its process stalled): the sweep frees its claim.
+    await p.database.db.$executeRaw`UPDATE gateway_sessions SET claimed_at = now() - interval '11 minutes' WHERE id = ${first.rowId}::uuid`;
+    await p.manager.maintain();
+    expect(await rowOf(p, first.rowId)).toMatchObject({ state: "idle", claimedBy: null });
+
+    const second = await p.manager.acquire(model);
+    expect(second.rowId).toBe(first.rowId);
+    await p.manager.release(first, "ok");
+    expect(await rowOf(p, first.rowId), "the stale holder's release leaves the new claim alone").toMatchObject({ state: "busy", requestCount: 0 });
+    await p.manager.release(first, "broken", "a stale holder cannot break it either");
+    expect(await rowOf(p, first.rowId)).toMatchObject({ state: "busy", note: null });
+
+    await p.manager.release(second, "ok");
+    expect(await rowOf(p, first.rowId)).toMatchObject({ state: "idle", claimedBy: null, requestCount: 1 });
+  });
+
+  it("one request holds a session at most maxHoldMs: a longer stream ends with a 504 and the session returns to the pool", async () => {
+    const p = await pool(6, { maxHoldMs: 1_500 });
+    p.manager.markProviderFailed(nearOffer.provider, "the test wants the slow provider");
+    const replies = runInference(
+      { sessions: p.manager, consumer: p.consumer },
+      {
+        kind: "chat",
+        model,
+        body: { model: MODEL, stream: true, messages: [{ role: "user", content: "A long answer, please" }] },
+        requestId: "hold-limit",
+        signal: new AbortController().signal,
+        firstByteTimeoutMs: 15_000,
+      },
+      { attempts: 0 },
+    );
+    const outcome = await (async () => {
+      for await (const chunk of replies) void chunk;
+    })().then(
+      () => "ended cleanly",
+      (error: unknown) => error,
+    );
+    expect(outcome).toBeInstanceOf(ApiError);
+    expect(outcome).toMatchObject({ code: "upstream_error", status: 504 });
+    const [row, ...others] = await p.database.db.gatewaySession.findMany();
+    expect(others).toEqual([]);
+    expect(row).toMatchObject({ providerAddress: address(FAR), state: "idle", claimedBy: null, claimToken: null });
+  });
+});
+
+describe("the per-model cap", () => {
+  it("idle sessions of a provider in cooldown do not keep the model at its cap", async () => {
+    const p = await pool(7, { maxSessionsPerModel: 1 });
+    const first = await p.manager.acquire(model, { exclude: new Set([address(FAR)]) });
+    expect(first.session.provider.toLowerCase()).toBe(address(NEAR));
+    await p.manager.release(first, "ok");
+    p.manager.markProviderFailed(nearOffer.provider, "the test puts it in cooldown");
+
+    // The cap is 1 and the near provider's idle session fills it: the far provider must get a session.
+    const next = await p.manager.acquire(model);
+    expect(next).toMatchObject({ opened: true });
+    expect(next.session.provider.toLowerCase()).toBe(address(FAR));
+    expect(await rowOf(p, first.rowId)).toMatchObject({ state: "closing" });
+    await p.manager.release(next, "ok");
+  });
+});
+
+describe("closing a session whose provider does not answer", () => {
+  async function brokenNearSession(p: Pool) {
+    const lease = await p.manager.acquire(model, { exclude: new Set([address(FAR)]) });
+    expect(lease.session.provider.toLowerCase()).toBe(address(NEAR));
+    await p.manager.release(lease, "broken", "the test closes it");
+    return lease;
+  }
+
+  it("is retried, and closed with the receipt once the provider is back: no dispute", async () => {
+    // No pause between tries (give-up 0), so the test need not wait; still RECEIPT_MIN_TRIES tries before a dispute.
+    const p = await pool(8, { receiptGiveUpMs: 0 });
+    const lease = await brokenNearSession(p);
+    nearProxy.up = false;
+    await p.manager.maintain();
+    await p.manager.maintain();
+    expect(await rowOf(p, lease.rowId)).toMatchObject({ state: "closing", closeFailures: 2, disputed: false });
+    expect((await getSession(chain.ctx, lease.session.sessionId)).closedAt).toBe(0n);
+
+    nearProxy.up = true;
+    await p.manager.maintain();
+    expect(await rowOf(p, lease.rowId)).toMatchObject({ state: "closed", disputed: false });
+    expect((await getSession(chain.ctx, lease.session.sessionId)).closeoutType).toBe(0n);
+  });
+
+  it("is closed as a dispute once the provider stayed away for several tries", async () => {
+    const p = await pool(9, { receiptGiveUpMs: 0 });
+    const lease = await brokenNearSession(p);
+    nearProxy.up = false;
+    for (let i = 0; i < 3; i++) await p.manager.maintain();
+    expect(await rowOf(p, lease.rowId)).toMatchObject({ state: "closed", disputed: true, closeFailures: 2 });
+    const onChain = await getSession(chain.ctx, lease.session.sessionId);
+    expect(onChain.closedAt).toBeGreaterThan(0n);
+    expect(onChain.closeoutType).toBe(1n);
+  });
+
+  it("is closed as a dispute before the give-up time when its session is about to end", async () => {
+    const p = await pool(1, { receiptGiveUpMs: 600_000 });
+    const lease = await brokenNearSession(p);
+    nearProxy.up = false;
+    await p.manager.maintain();
+    expect(await rowOf(p, lease.rowId)).toMatchObject({ state: "closing", closeFailures: 1, disputed: false, claimedBy: null });
+    // Its session about to end: no point waiting for the provider any longer.
+    await p.database.db.$executeRaw`UPDATE gateway_sessions SET ends_at = now() + interval '5 seconds', claimed_at = now() - interval '1 minute' WHERE id = ${lease.rowId}::uuid`;
+    await p.manager.maintain();
+    expect(await rowOf(p, lease.rowId)).toMatchObject({ state: "closed", disputed: true });
+  });
+});
+
+describe("restart recovery", () => {
+  it("reads only the wallet's sessions opened since its last check, and still finds a new orphan", async () => {
+    const walletIndex = 2;
+    // The wallet's own client, counting the session reads it makes.
+    const reads = { getSession: 0 };
+    const getSessionSelector = toFunctionSelector(computeNodeAbi.find((i) => i.type === "function" && i.name === "getSession")!);
+    const rpc = createPublicClient({ chain: foundry, transport: http(chain.anvil.rpcUrl) });
+    const client = createPublicClient({
+      chain: foundry,
+      pollingInterval: 100,
+      transport: custom({
+        request: ({ method, params }: { method: string; params?: unknown }) => {
+          if (method === "eth_call" && (params as [{ data?: Hex; input?: Hex }])[0]?.data?.startsWith(getSessionSelector)) reads.getSession++;
+          return rpc.request({ method, params } as never);
+        },
+      }),
+    }) as PublicClient;
+    const account = devAccounts[walletIndex];
+    const consumer = await createConsumer({ client, diamond: chain.deployed.diamond, mor: chain.deployed.mor }, devPrivateKey(account), account);
+
+    // History: sessions the wallet opened and closed, unknown to this database.
+    for (let i = 0; i < 3; i++) await closeProviderSession(consumer, await openProviderSession(consumer, nearOffer, { durationSeconds: 600n }));
+    const p = await pool(walletIndex, {}, consumer);
+    await p.manager.recover();
+    expect(await p.database.db.gatewaySession.count(), "closed sessions are not queued").toBe(0);
+
+    reads.getSession = 0;
+    await p.manager.recover();
+    expect(reads.getSession, "a second recovery reads none of the old sessions").toBe(0);
+
+    const orphan = await openProviderSession(consumer, nearOffer, { durationSeconds: 600n });
+    reads.getSession = 0;
+    await p.manager.recover();
+    expect(reads.getSession).toBe(1);
+    expect(await p.database.db.gatewaySession.findUniqueOrThrow({ where: { sessionId: orphan.sessionId.toLowerCase() } })).toMatchObject({
+      state: "closing",
+      note: "open on-chain but unknown to the pool",
+    });
+  });
+});
