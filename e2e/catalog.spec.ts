@@ -6,12 +6,21 @@ import { createApiKey } from "./support/api-key";
 const DEMO = "morpheus-demo-chat";
 const providerEndpoint = `127.0.0.1:${Number(process.env.E2E_PORT_BASE ?? 3100) + 333}`;
 
-/** Full-page screenshots at desktop and phone widths, for a person to look at (test-results/screenshots). */
+/**
+ * Full-page screenshots at desktop and phone widths, light and dark, for a person to look at
+ * (test-results/screenshots); the page must not scroll sideways at either width.
+ */
 async function screenshots(page: Page, name: string) {
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: `test-results/screenshots/${name}-${width}.png`, fullPage: true });
+  for (const theme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${name} at ${width}px scrolls sideways`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: `test-results/screenshots/${name}-${width}-${theme}.png`, fullPage: true });
+    }
   }
+  await page.emulateMedia({ colorScheme: "light" });
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
