@@ -29,9 +29,9 @@ export async function NetworkStatusSummary() {
   parts.push(status.head.ok ? `block ${status.head.value.blockNumber} (${formatAge(status.head.value.ageSeconds)})` : "chain unreachable");
   const healthy = status.head.ok && round !== undefined && round.providers.some((p) => p.up);
   return (
-    <p className="flex flex-wrap items-center gap-x-2 text-sm text-fg-muted" data-testid="network-status-summary">
-      <span aria-hidden className={`inline-block h-2 w-2 rounded-full ${healthy ? "bg-brand-500" : "bg-amber-500"}`} />
-      <span>Network: {parts.join(" · ")}</span>
+    <p className="text-sm text-fg-muted" data-testid="network-status-summary">
+      <span aria-hidden className={`mr-2 inline-block h-2 w-2 rounded-full align-middle ${healthy ? "bg-brand-500" : "bg-amber-500"}`} />
+      Network: {parts.join(" · ")} ·{" "}
       <Link href="/status" className="text-accent hover:underline">
         Status
       </Link>

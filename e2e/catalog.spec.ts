@@ -108,7 +108,7 @@ test("the status page shows the demo provider answering with its latency, and th
 
   await page.goto("/");
   await screenshots(page, "landing");
-  await expect(page.getByTestId("network-status-summary")).toContainText(/1 of 1 provider answering · \d+ gateway sessions? open · block \d+/);
+  await expect(page.getByTestId("network-status-summary")).toContainText(/1 of 1 provider answering · \d+ gateway sessions? open · block \d+ \(.*\) · Status/);
   await page.getByTestId("network-status-summary").getByRole("link", { name: "Status" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Network status" })).toBeVisible();
   
