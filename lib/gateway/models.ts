@@ -214,7 +214,7 @@ export class ModelDirectory {
         usedByGateway: !allow?.length || allow.includes(offer.provider.toLowerCase()),
       };
     });
-    // Best first, as the gateway picks; unrated bids (no finite score) last.
+    // Best first, as the gateway picks; unrated bids (no finite score) last, and never picked (as Go drops them).
     return rated.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
   }
 }
