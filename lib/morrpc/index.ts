@@ -22,6 +22,7 @@ export {
   signParams,
   signResult,
   verifyParams,
+  paramsSignerCandidates,
   verifyResult,
   verifyPong,
   paramsCodec,
