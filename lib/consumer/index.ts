@@ -6,7 +6,9 @@ import type { Address, Hash, Hex, LocalAccount } from "viem";
 import { getSessionEconomics, stakeForDuration } from "@/lib/chain/reads";
 import { closeSession, openSession, walletFor, type ChainContext, type ChainWallet } from "@/lib/chain/writes";
 import {
+  decodeApproval,
   decodeReport,
+  isApprovalFresh,
   fetchSessionReport,
   MorRpcError,
   promptProvider,
@@ -78,7 +80,17 @@ export async function requestApproval(
   if (approval.approvalSigner.toLowerCase() !== offer.provider.toLowerCase()) {
     throw new SessionOpenError(`the approval is signed by ${approval.approvalSigner}, not by the bid's provider ${offer.provider}`);
   }
+  await checkApprovalFresh(consumer, approval);
   return { offer, approval, stake, directPayment };
+}
+
+/** An approval openSession would refuse as expired is refused here, before any transaction (seconds or Go's milliseconds: isApprovalFresh). */
+async function checkApprovalFresh(consumer: Consumer, approval: SessionApproval): Promise<void> {
+  const { timestamp } = decodeApproval(approval.approval);
+  const now = await latestBlockTime(consumer);
+  if (!isApprovalFresh(timestamp, now)) {
+    throw new SessionOpenError(`the provider's approval expired: its timestamp ${timestamp} is over 10 minutes before chain time ${now}`);
+  }
 }
 
 /** Step 2 of opening: the on-chain openSession (MOR allowance first if needed). */

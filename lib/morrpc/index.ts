@@ -11,6 +11,8 @@ export {
   decodeApproval,
   signApproval,
   recoverApprovalSigner,
+  isApprovalFresh,
+  APPROVAL_TTL_SECONDS,
   encodeReport,
   decodeReport,
   signReport,
