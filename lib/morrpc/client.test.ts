@@ -1,6 +1,7 @@
 // The consumer client against a real MOR-RPC server that misbehaves in ways only a provider can.
-import { afterEach, describe, expect, it } from "vitest";
-import { promptProvider, requestSessionApproval } from "./client";
+import net from "node:net";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { pingProvider, promptProvider, requestSessionApproval } from "./client";
 import { MorRpcError } from "./errors";
 import { decodeParams, encodeError, encodeResult, type RpcRequest } from "./envelope";
 import { bytesToHex } from "./json";
@@ -16,8 +17,10 @@ const providerPubKey = bytesToHex(publicKeyFromPrivate(providerKey));
 const sessionId = `0x${"34".repeat(32)}` as const;
 
 const servers: MorRpcServer[] = [];
+const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close(100);
+  for (const close of closers.splice(0)) await close();
 });
 
 /** A provider that answers every prompt with these plaintexts, each sealed and signed as a real one would be. */
@@ -158,5 +161,35 @@ describe("requestSessionApproval (issue 10)", () => {
     const endpoint = await providerSending((id) => [encodeResult("session.request", id, createSessionResult({ bidId, chainId: 31337n, user, timestamp: 1n }, providerKey))]);
     const approval = await requestSessionApproval(endpoint, { bidId, chainId: 31337n, spend: 1n }, { privateKey: userKey });
     expect(approval.approvalSigner).toBe(publicKeyToAddress(providerPubKey));
+  });
+});
+
+describe("one-shot calls (issue 10)", () => {
+  it("ping, session.request and session.report end within 30 s whatever the caller's timeouts", async () => {
+    let resolveEndpoint!: (endpoint: string) => void;
+    const started = { promise: new Promise<string>((resolve) => (resolveEndpoint = resolve)), resolve: (e: string) => resolveEndpoint(e) };
+    const received = new Promise<void>((resolve) => {
+      const server = net.createServer((socket) => socket.once("data", () => resolve())); // reads the request, never answers
+      void new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening)).then(() => {
+        started.resolve(`127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+      });
+      closers.push(() => new Promise((done) => server.close(() => done())));
+    });
+    const endpoint = await started.promise;
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const hour = 3_600_000;
+      let outcome: unknown = "pending";
+      pingProvider(endpoint, publicKeyToAddress(providerPubKey), { privateKey: userKey }, { timeouts: { dialMs: hour, firstByteMs: hour, idleMs: hour, totalMs: hour } }).then(
+        () => (outcome = "answered"),
+        (error: unknown) => (outcome = error),
+      );
+      await received;
+      vi.advanceTimersByTime(30_001);
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(outcome).toMatchObject({ code: "timeout", message: expect.stringMatching(/^total timeout: .* within 30000 ms$/) });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
