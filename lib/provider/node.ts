@@ -58,6 +58,8 @@ export interface ProviderNodeOptions {
   /** Keeps user keys and per-session usage across restarts. */
   stateFile?: string;
   llmTimeoutMs?: number;
+  /** Largest MOR-RPC request accepted (default 1 MiB; images in prompts may need more). */
+  maxRequestBytes?: number;
   /** Reported in the pong. */
   version?: string;
   log?: ProviderLog;
@@ -134,6 +136,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     server = await startMorRpcServer({
       host,
       port: options.port,
+      maxRequestBytes: options.maxRequestBytes,
       handle: (request, conn) => dispatch(ctx, request, conn),
       onError: (error) => log.error(`MOR-RPC connection: ${(error as Error).message}`),
     });
