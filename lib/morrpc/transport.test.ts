@@ -545,6 +545,31 @@ describe("MOR-RPC transport: hostile consumers (issue 10)", () => {
     await eventually(async () => expect((await collect(sendRequest(server.endpoint, pingRequest("again")))).map((r) => r.id)).toEqual(["again"]));
   });
 
+  it("a flood of refused connections that never close: at most 256 are kept to read their refusal, the rest are dropped at once", async () => {
+    const server = await serve(async (request, connection) => connection.send(pong(request.id)), { maxConnections: 1 });
+    const held = await holder(server.port);
+    const flood: net.Socket[] = [];
+    const outcomes = await Promise.all(
+      Array.from({ length: 300 }, () =>
+        new Promise<"refusal" | "silent close">((resolve) => {
+          // allowHalfOpen: the peer keeps its side open after the server's FIN, as a flooder would.
+          const socket = net.connect({ host: "127.0.0.1", port: server.port, allowHalfOpen: true });
+          flood.push(socket);
+          socket.on("error", () => {});
+          let data = "";
+          socket.on("data", (chunk) => (data += chunk.toString()));
+          socket.on("end", () => resolve(data ? "refusal" : "silent close"));
+          socket.on("close", () => resolve(data ? "refusal" : "silent close"));
+        }),
+      ),
+    );
+    for (const socket of flood) socket.destroy();
+    expect(outcomes.filter((o) => o === "refusal").length).toBeLessThanOrEqual(256);
+    expect(outcomes.filter((o) => o === "silent close").length).toBeGreaterThanOrEqual(300 - 256);
+    held.destroy();
+    await eventually(async () => expect((await collect(sendRequest(server.endpoint, pingRequest("after")))).map((r) => r.id)).toEqual(["after"]));
+  });
+
   it("bounds the bytes of unfinished requests held server-wide", async () => {
     const server = await serve(async (request, connection) => connection.send(pong(request.id)), { maxBufferedBytes: 64 * 1024 });
     const start = (id: string) => `{"id":"${id}","method":"network.ping","params":{"nonce":"0x01"},"pad":"${"x".repeat(40 * 1024)}`;

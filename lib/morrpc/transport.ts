@@ -270,9 +270,18 @@ function formatAddress(address: string | undefined, port: number | undefined): s
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/** Refused connections still waiting for their peer to read the refusal; past this, refusals are silent closes. */
+const MAX_LINGERING_REFUSALS = 256;
+
 /** Writes one infrastructure error and closes; the peer gets CLOSE_LINGER_MS to read it. */
-function refuse(socket: net.Socket, message: string): void {
+function refuse(socket: net.Socket, message: string, lingering: Set<net.Socket>): void {
   socket.on("error", () => {}); // a peer that already left
+  if (lingering.size >= MAX_LINGERING_REFUSALS) {
+    socket.destroy(); // a connection flood: no file descriptor is kept for it
+    return;
+  }
+  lingering.add(socket);
+  socket.on("close", () => lingering.delete(socket));
   socket.on("end", () => socket.destroy());
   socket.resume(); // discard what it sends, so its close is seen
   socket.end(encodeError("", infraError(message)));
@@ -299,6 +308,7 @@ export async function startMorRpcServer(options: MorRpcServerOptions): Promise<M
 
   const connections = new Set<ServedConnection>();
   const perAddress = new Map<string, number>();
+  const refusals = new Set<net.Socket>();
   let bufferedBytes = 0;
   let closing: Promise<void> | undefined;
   let allClosed: (() => void) | undefined;
@@ -311,7 +321,7 @@ export async function startMorRpcServer(options: MorRpcServerOptions): Promise<M
     const peer = socket.remoteAddress ?? "unknown";
     const fromPeer = perAddress.get(peer) ?? 0;
     if (connections.size >= maxConnections || fromPeer >= maxPerAddress) {
-      refuse(socket, connections.size >= maxConnections ? "no capacity: too many connections" : "no capacity: too many connections from your address");
+      refuse(socket, connections.size >= maxConnections ? "no capacity: too many connections" : "no capacity: too many connections from your address", refusals);
       return;
     }
     perAddress.set(peer, fromPeer + 1);
@@ -442,6 +452,7 @@ export async function startMorRpcServer(options: MorRpcServerOptions): Promise<M
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const conn of connections) if (conn.phase === "reading") conn.socket.destroy();
+        for (const socket of refusals) socket.destroy();
         if (connections.size > 0) {
           let graceTimer: NodeJS.Timeout | undefined;
           await new Promise<void>((resolve) => {
