@@ -51,15 +51,14 @@ beforeAll(async () => {
 afterAll(() => cleanup.run());
 
 describe("a ping round", () => {
-  it("shows a real provider up with its latency and version, a closed port and a silent server down", async () => {
-    const silent = await silentServer();
+  it("shows a real provider up with its latency and version, and a closed port down", async () => {
     const dead = await closedPort();
     const targets: PingTarget[] = [
       { provider, endpoint: providerEndpoint },
       { provider, endpoint: dead },
-      { provider, endpoint: silent.endpoint },
     ];
-    const pinger = new ProviderPinger({ allowPrivate: true, targets: async () => targets, deadlineMs: 500 });
+    // A deadline far above any real answer: this test is about the outcome, not the speed.
+    const pinger = new ProviderPinger({ allowPrivate: true, targets: async () => targets, deadlineMs: 20_000 });
     expect(pinger.latest()).toBeUndefined();
     const round = await pinger.checkNow();
     expect(pinger.latest()).toBe(round);
@@ -69,12 +68,17 @@ describe("a ping round", () => {
     expect(byEndpoint.get(providerEndpoint)?.latencyMs).toBeGreaterThan(0);
     expect(byEndpoint.get(dead)).toMatchObject({ up: false, error: expect.stringMatching(/ECONNREFUSED|refused/i) });
     expect(byEndpoint.get(dead)?.latencyMs).toBeUndefined();
-    expect(byEndpoint.get(silent.endpoint)).toMatchObject({ up: false, error: "no answer within 500 ms" });
+  });
+
+  it("shows a server that accepts and never answers down at the deadline", async () => {
+    const silent = await silentServer();
+    const round = await new ProviderPinger({ allowPrivate: true, targets: async () => [{ provider, endpoint: silent.endpoint }], deadlineMs: 300 }).checkNow();
+    expect(round.providers).toEqual([expect.objectContaining({ up: false, error: "no answer within 300 ms" })]);
     expect(silent.accepted()).toBe(1);
   });
 
   it("shows a provider down when the pong is signed by another key than the bid's provider", async () => {
-    const round = await new ProviderPinger({ allowPrivate: true, targets: async () => [{ provider: stranger, endpoint: providerEndpoint }] }).checkNow();
+    const round = await new ProviderPinger({ allowPrivate: true, targets: async () => [{ provider: stranger, endpoint: providerEndpoint }], deadlineMs: 20_000 }).checkNow();
     expect(round.providers).toEqual([expect.objectContaining({ up: false, error: expect.stringContaining("not signed by provider") })]);
   });
 
