@@ -7,7 +7,7 @@ import { promptSession, type Consumer } from "@/lib/consumer";
 import { MorRpcError } from "@/lib/morrpc";
 import { ApiError } from "./errors";
 import type { GatewayModel } from "./models";
-import type { SessionManager } from "./session-manager";
+import type { SessionManager, UsageStart } from "./session-manager";
 
 export type InferenceKind = "chat" | "embeddings";
 
@@ -40,7 +40,7 @@ export function upstreamApiError(error: MorRpcError): ApiError {
 
 export async function* runInference(
   deps: { sessions: SessionManager; consumer: Consumer },
-  request: { kind: InferenceKind; model: GatewayModel; body: Record<string, unknown>; requestId: string; signal: AbortSignal; firstByteTimeoutMs: number },
+  request: { kind: InferenceKind; model: GatewayModel; body: Record<string, unknown>; requestId: string; signal: AbortSignal; firstByteTimeoutMs: number; usage?: UsageStart },
   trace: InferenceTrace,
 ): AsyncGenerator<unknown> {
   const payload = request.kind === "embeddings" ? { ...request.body, type: "embeddings" } : request.body;
@@ -48,7 +48,7 @@ export async function* runInference(
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     trace.attempts = attempt;
-    const lease = await deps.sessions.acquire(request.model, { signal: request.signal, exclude });
+    const lease = await deps.sessions.acquire(request.model, { signal: request.signal, exclude, usage: request.usage });
     trace.provider = lease.session.provider;
     trace.sessionId = lease.session.sessionId;
     let replies = 0;

@@ -119,7 +119,7 @@ function requireInference(gateway: Gateway): NonNullable<Gateway["inference"]> {
 function startInference(ctx: ApiContext, kind: InferenceKind, model: GatewayModel, body: Record<string, unknown>, trace: InferenceTrace, signal: AbortSignal) {
   return runInference(
     requireInference(ctx.gateway),
-    { kind, model, body, requestId: ctx.requestId, signal, firstByteTimeoutMs: ctx.gateway.firstByteTimeoutMs },
+    { kind, model, body, requestId: ctx.requestId, signal, firstByteTimeoutMs: ctx.gateway.firstByteTimeoutMs, usage: ctx.usage?.runningRecord() },
     trace,
   );
 }

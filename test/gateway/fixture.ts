@@ -394,6 +394,8 @@ export interface SwitchableProxy {
   up: boolean;
   /** Bytes passed on to the target so far (its clients' requests). */
   readonly sentBytes: number;
+  /** Cuts every open connection (as a peer that died does); new ones follow `up`. */
+  dropConnections(): void;
 }
 
 /** A plain TCP proxy in front of `target` (host:port): a provider node or the chain's RPC. */
@@ -406,6 +408,9 @@ export async function startSwitchableProxy(cleanup: Cleanup, target: string, { u
     up,
     get sentBytes() {
       return sentBytes;
+    },
+    dropConnections() {
+      for (const socket of sockets) socket.destroy();
     },
   };
   const server = net.createServer((client) => {
