@@ -129,7 +129,8 @@ describe("claims", () => {
         body: { model: MODEL, stream: true, messages: [{ role: "user", content: "A long answer, please" }] },
         requestId: "hold-limit",
         signal: new AbortController().signal,
-        firstByteTimeoutMs: 15_000,
+        timeouts: { firstByteMs: 15_000, idleMs: 15_000 },
+        livenessPingMs: 0,
       },
       { attempts: 0 },
     );
