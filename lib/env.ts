@@ -71,12 +71,13 @@ const schema = z.object({
   /** A provider that does not answer for its close receipt is retried this long before its session is closed as a dispute. */
   GATEWAY_RECEIPT_GIVE_UP_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Longest a model may think before its first reply (default; see GATEWAY_MODEL_TIMEOUTS). The provider's liveness is checked apart. */
-  GATEWAY_FIRST_BYTE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  GATEWAY_FIRST_BYTE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(60_000),
   /** Longest gap between two chunks of a stream (default; see GATEWAY_MODEL_TIMEOUTS). */
-  GATEWAY_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(90_000),
+  GATEWAY_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(90_000),
   /**
    * Per-model overrides of the two limits above: "model=first[/gap],…" with durations in ms, s
-   * or m, e.g. "deepseek-r1=10m/2m,qwq-32b=300s". The model as the API names it (id, name or 0x id).
+   * or m (at most 5m, the longest a request may hold a session), e.g. "deepseek-r1=4m/2m,qwq-32b=180s".
+   * The model as the API names it (id, name or 0x id).
    */
   GATEWAY_MODEL_TIMEOUTS: z
     .string()
@@ -115,14 +116,15 @@ export interface ModelTimeouts {
   idleMs?: number;
 }
 
-const MAX_MODEL_TIMEOUT_MS = 60 * 60_000;
+/** A request holds its session at most 5 minutes in all (lib/gateway/session-manager.ts MAX_HOLD_MS): no limit can be longer. */
+const MAX_MODEL_TIMEOUT_MS = 5 * 60_000;
 const MAX_MODEL_TIMEOUT_ENTRIES = 200;
 
 function parseDurationMs(text: string, what: string): number {
   const match = /^(\d{1,9})(ms|s|m)$/.exec(text.trim());
   if (!match) throw new Error(`${what}: "${text.slice(0, 40)}" is not a duration like 90s, 1500ms or 10m`);
   const ms = Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as "ms" | "s" | "m"];
-  if (ms < 100 || ms > MAX_MODEL_TIMEOUT_MS) throw new Error(`${what}: ${text.trim()} is outside 100ms..60m`);
+  if (ms < 100 || ms > MAX_MODEL_TIMEOUT_MS) throw new Error(`${what}: ${text.trim()} is outside 100ms..5m (a request holds its session at most 5 minutes)`);
   return ms;
 }
 

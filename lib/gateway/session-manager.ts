@@ -309,6 +309,8 @@ export class SessionManager {
         SELECT gen_random_uuid(), ${usage.apiKeyId}::uuid, ${usage.requestId}, ${usage.endpoint}, ${usage.stream}, ${usage.model.slice(0, 200)},
           claimed.provider_address, claimed.session_id, 0, 'running', ${this.o.instanceId}, ${usage.startedAt}
         FROM claimed
+        -- A key deleted since it was verified must not fail the claim (the record's key would be missing).
+        WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ${usage.apiKeyId}::uuid)
         ON CONFLICT (request_id) DO UPDATE SET provider_address = EXCLUDED.provider_address, session_id = EXCLUDED.session_id
         WHERE usage_records.status = 'running'
       )`;
