@@ -100,17 +100,17 @@ describe.skipIf(postgresSkipReason !== undefined)("faults", () => {
       const node = await startProvider(cleanup, chain, { providerIndex: index, models: modelsConfig(served.map(([name, demo]) => ({ modelId: modelIdFor(index, model(name)), url: demo.url }))) });
       for (const [name] of served) await seedProvider(chain, { providerIndex: index, endpoint: node.endpoint, name: model(name) });
     };
-    // "slow": about 35 chunks 150 ms apart, still streaming when the gateway is killed.
+    // "slow": about 35 chunks 250 ms apart, still streaming when the gateway is killed.
     await provide(STEADY, [
       ["steady", await startDemo(cleanup, { tokenDelayMs: 30 })],
-      ["slow", await startDemo(cleanup, { tokenDelayMs: 150 })],
+      ["slow", await startDemo(cleanup, { tokenDelayMs: 250 })],
     ]);
     await provide(FROZEN, [["frozen", await startDemo(cleanup)]]);
     faultyDemo = await startDemo(cleanup);
     await provide(FAULTY, [["faulty", faultyDemo]]);
     await provide(THINKER, [["thinker", await startDemo(cleanup, { firstTokenDelayMs: 2_500 })]]);
     // The provider that gets killed: the real CLI in its own process, streaming slowly.
-    const slowDemo = await startDemo(cleanup, { tokenDelayMs: 60 });
+    const slowDemo = await startDemo(cleanup, { tokenDelayMs: 150 });
     killable = await startProviderProcess(
       cleanup,
       cliEnv(chain, { PROVIDER_PRIVATE_KEY: devKey(KILLED), MODELS_CONFIG_CONTENT: JSON.stringify(modelsConfigJson([{ modelId: modelIdFor(KILLED, model("killed")), url: slowDemo.url }])) }),
@@ -212,11 +212,14 @@ describe.skipIf(postgresSkipReason !== undefined)("faults", () => {
   it("the gateway SIGKILLed mid-stream and restarted: the cut streams are on record as interrupted, their sessions freed", async () => {
     let outcomes: Outcome[];
     try {
+      // Sessions opened first, so that every stream starts at once from the pool.
+      await Promise.all(Array.from({ length: STREAMS }, () => chat(gateway, apiKey, model("slow"), false)));
       const streams = await Promise.all(Array.from({ length: STREAMS }, () => openStream(gateway, apiKey, model("slow"))));
       expect(streams.map((s) => s.status)).toEqual(streams.map(() => 200));
       await Promise.all(streams.map((s) => s.firstChunk));
       process.kill(gateway.pid, "SIGKILL");
       outcomes = await Promise.all(streams.map((s) => s.done));
+      report("gateway SIGKILL", outcomes);
       expect(outcomes.every((o) => o.cut), "every client saw its stream cut").toBe(true);
       expect(await database.db.gatewaySession.count({ where: { state: "busy" } }), "the killed gateway left its claims").toBeGreaterThan(0);
     } finally {
@@ -224,7 +227,6 @@ describe.skipIf(postgresSkipReason !== undefined)("faults", () => {
       await restartGateway(); // the next tests need it, whatever failed here
     }
 
-    report("gateway SIGKILL", outcomes);
     const records = await expectOneRecordEach(outcomes);
     for (const o of outcomes) expect(records.get(o.requestId!), o.requestId!).toMatchObject({ status: "error", errorCode: "interrupted", stream: true });
     expect([...records.values()].every((r) => r.durationMs > 0)).toBe(true);
@@ -234,7 +236,9 @@ describe.skipIf(postgresSkipReason !== undefined)("faults", () => {
   }, TEST_MS);
 
   it("a provider node SIGKILLed mid-stream: clients get an error event, each request one record, the session is queued for closing", async () => {
-    const streams = await Promise.all(Array.from({ length: Math.min(STREAMS, CLIENTS) }, () => openStream(gateway, apiKey, model("killed"))));
+    const count = Math.min(STREAMS, CLIENTS);
+    await Promise.all(Array.from({ length: count }, () => chat(gateway, apiKey, model("killed"), false))); // sessions first
+    const streams = await Promise.all(Array.from({ length: count }, () => openStream(gateway, apiKey, model("killed"))));
     expect(streams.map((s) => s.status)).toEqual(streams.map(() => 200));
     await Promise.all(streams.map((s) => s.firstChunk));
     killable.child.kill("SIGKILL");
