@@ -16,6 +16,8 @@ describe("isDatabaseUnavailable", () => {
     expect(isDatabaseUnavailable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))).toBe(true);
     expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).toBe(true);
     expect(isDatabaseUnavailable(named("PrismaClientInitializationError", {}))).toBe(true);
+    // Every connection busy past the transaction's maxWait: overloaded, retry shortly.
+    expect(isDatabaseUnavailable(named("PrismaClientKnownRequestError", { code: "P2028", message: "Transaction API error: Unable to start a transaction in the given time." }))).toBe(true);
   });
 
   it("leaves real errors alone", () => {

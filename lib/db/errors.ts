@@ -11,8 +11,8 @@ const UNAVAILABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionCl
 const UNAVAILABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 /** PostgreSQL SQLSTATEs: class 08 (connection exception), 57P01-57P05 (shutdown, starting up), 53300 (too many connections). */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-5]|53300)$/;
-/** What pg throws when the server goes away under a connection. */
-const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|Can't reach database server|server closed the connection/i;
+/** What pg throws when the server goes away under a connection, and Prisma when no connection frees up in time (P2028). */
+const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|Can't reach database server|server closed the connection|Unable to start a transaction in the given time/i;
 
 type Inspectable = {
   name?: unknown;

@@ -390,7 +390,8 @@ export class SessionManager {
           claimedAt: new Date(),
         },
       });
-    });
+      // On PGlite (one connection) many requests queue for it: wait longer than Prisma's 2 s for a turn.
+    }, { maxWait: 10_000, timeout: 10_000 });
   }
 
   private async openReserved(row: GatewaySession, offer: RankedOffer, signal?: AbortSignal, usage?: UsageStart): Promise<SessionLease> {

@@ -76,10 +76,13 @@ export async function createKey(db: Db, input: Partial<CreateApiKeyInput> = {}):
   return key;
 }
 
-/** The usage record of a request, once the gateway's batched writer has inserted it. */
+/**
+ * The finished usage record of a request, once the gateway's batched writer has written it (the
+ * claim of a session writes it as "running" first; the writer completes it).
+ */
 export function usageRecord(db: Db, requestId: string | null | undefined): Promise<UsageRecord> {
   if (!requestId) throw new Error("the response carried no x-request-id");
-  return eventually(async () => db.usageRecord.findUniqueOrThrow({ where: { requestId } }), { timeoutMs: 10_000 });
+  return eventually(async () => db.usageRecord.findFirstOrThrow({ where: { requestId, status: { not: "running" } } }), { timeoutMs: 10_000 });
 }
 
 // --- gateway processes ----------------------------------------------------------------------------
