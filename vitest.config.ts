@@ -14,7 +14,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "core", include: ["lib/**/*.test.ts", "scripts/**/*.test.ts", "test/**/*.test.ts"], exclude: [...configDefaults.exclude, "test/gateway/**"] },
+        test: { name: "core", include: ["lib/**/*.test.ts", "scripts/**/*.test.ts", "test/**/*.test.ts"], exclude: [...configDefaults.exclude, "test/gateway/**", "test/faults/**"] },
       },
       {
         // The gateway as it runs in production (`next start` processes of the built app): built
@@ -26,7 +26,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: "gateway",
-          include: ["test/gateway/**/*.test.ts"],
+          // The fault tests (test/faults) drive the same built app through outages.
+          include: ["test/gateway/**/*.test.ts", "test/faults/**/*.test.ts"],
           globalSetup: ["test/gateway/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,

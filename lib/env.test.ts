@@ -15,6 +15,22 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ DIAMOND_ADDRESS: "0x12" })).toThrow(/DIAMOND_ADDRESS/);
   });
 
+  it("reads per-model timeouts and refuses malformed ones, naming the entry", () => {
+    expect(parseEnv({}).GATEWAY_MODEL_TIMEOUTS.size).toBe(0);
+    const timeouts = parseEnv({ GATEWAY_MODEL_TIMEOUTS: " deepseek-r1=4m/2m , qwq-32b=300s,0xabc=1500ms" }).GATEWAY_MODEL_TIMEOUTS;
+    expect([...timeouts]).toEqual([
+      ["deepseek-r1", { firstByteMs: 240_000, idleMs: 120_000 }],
+      ["qwq-32b", { firstByteMs: 300_000 }],
+      ["0xabc", { firstByteMs: 1_500 }],
+    ]);
+    expect(() => parseEnv({ GATEWAY_MODEL_TIMEOUTS: "r1=10" })).toThrow(/GATEWAY_MODEL_TIMEOUTS: r1: "10" is not a duration/);
+    expect(() => parseEnv({ GATEWAY_MODEL_TIMEOUTS: "=10s" })).toThrow(/must be model=duration/);
+    expect(() => parseEnv({ GATEWAY_MODEL_TIMEOUTS: "r1=2h" })).toThrow(/not a duration/);
+    expect(() => parseEnv({ GATEWAY_MODEL_TIMEOUTS: "r1=6m" })).toThrow(/outside 100ms..5m/);
+    expect(() => parseEnv({ GATEWAY_MODEL_TIMEOUTS: "r1=1s/2s/3s" })).toThrow(/at most two durations/);
+    expect(() => parseEnv({ GATEWAY_MODEL_TIMEOUTS: "r1=1s,r1=2s" })).toThrow(/listed twice/);
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ RPC_URL: "" }).RPC_URL).toBeUndefined();
   });

@@ -87,8 +87,28 @@ const schema = z.object({
   GATEWAY_PROVIDER_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(60),
   /** A provider that does not answer for its close receipt is retried this long before its session is closed as a dispute. */
   GATEWAY_RECEIPT_GIVE_UP_SECONDS: z.coerce.number().int().min(0).default(300),
-  /** Longest wait for the provider's first reply before failing over to the next. */
-  GATEWAY_FIRST_BYTE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Longest a model may think before its first reply (default; see GATEWAY_MODEL_TIMEOUTS). The provider's liveness is checked apart. */
+  GATEWAY_FIRST_BYTE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(60_000),
+  /** Longest gap between two chunks of a stream (default; see GATEWAY_MODEL_TIMEOUTS). */
+  GATEWAY_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(90_000),
+  /**
+   * Per-model overrides of the two limits above: "model=first[/gap],…" with durations in ms, s
+   * or m (at most 5m, the longest a request may hold a session), e.g. "deepseek-r1=4m/2m,qwq-32b=180s".
+   * The model as the API names it (id, name or 0x id).
+   */
+  GATEWAY_MODEL_TIMEOUTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseModelTimeouts(v ?? "");
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** While no byte arrives from a provider for this long, it is pinged on a separate connection; two failed pings fail it over (0 = never). */
+  GATEWAY_LIVENESS_PING_MS: z.coerce.number().int().min(0).default(15_000),
   /** Longest wait for a free session when a model is at its session cap. */
   GATEWAY_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** How often the pool is tidied (renewals, idle closes, released stakes). */
@@ -106,6 +126,41 @@ const schema = z.object({
 });
 
 export type Env = z.infer<typeof schema>;
+
+/** One model's limits from GATEWAY_MODEL_TIMEOUTS (absent: the default). */
+export interface ModelTimeouts {
+  firstByteMs: number;
+  idleMs?: number;
+}
+
+/** A request holds its session at most 5 minutes in all (lib/gateway/session-manager.ts MAX_HOLD_MS): no limit can be longer. */
+const MAX_MODEL_TIMEOUT_MS = 5 * 60_000;
+const MAX_MODEL_TIMEOUT_ENTRIES = 200;
+
+function parseDurationMs(text: string, what: string): number {
+  const match = /^(\d{1,9})(ms|s|m)$/.exec(text.trim());
+  if (!match) throw new Error(`${what}: "${text.slice(0, 40)}" is not a duration like 90s, 1500ms or 10m`);
+  const ms = Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as "ms" | "s" | "m"];
+  if (ms < 100 || ms > MAX_MODEL_TIMEOUT_MS) throw new Error(`${what}: ${text.trim()} is outside 100ms..5m (a request holds its session at most 5 minutes)`);
+  return ms;
+}
+
+/** "model=first[/gap],…" → per-model limits; throws naming the bad entry. */
+export function parseModelTimeouts(text: string): Map<string, ModelTimeouts> {
+  const out = new Map<string, ModelTimeouts>();
+  const entries = text.split(",").map((e) => e.trim()).filter(Boolean);
+  if (entries.length > MAX_MODEL_TIMEOUT_ENTRIES) throw new Error(`at most ${MAX_MODEL_TIMEOUT_ENTRIES} entries`);
+  for (const entry of entries) {
+    const eq = entry.lastIndexOf("=");
+    const model = entry.slice(0, eq).trim();
+    if (eq <= 0 || !model || model.length > 200) throw new Error(`"${entry.slice(0, 60)}" must be model=duration or model=duration/duration`);
+    if (out.has(model)) throw new Error(`model "${model}" is listed twice`);
+    const [first, gap, ...rest] = entry.slice(eq + 1).split("/");
+    if (rest.length > 0) throw new Error(`"${entry.slice(0, 60)}": at most two durations (first reply / gap between chunks)`);
+    out.set(model, { firstByteMs: parseDurationMs(first, model), ...(gap !== undefined ? { idleMs: parseDurationMs(gap, model) } : {}) });
+  }
+  return out;
+}
 
 export class EnvError extends Error {}
 

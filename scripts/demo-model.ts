@@ -1,4 +1,4 @@
-// `npm run demo-model -- --port 8000 [--host 127.0.0.1] [--model name] [--token-delay-ms 20] [--api-key key]`
+// `npm run demo-model -- --port 8000 [--host 127.0.0.1] [--model name] [--token-delay-ms 20] [--first-token-delay-ms 0] [--api-key key]`
 // Serves the deterministic demo model (an OpenAI-compatible stand-in for a real LLM) until Ctrl-C.
 import { parseArgs } from "node:util";
 import { DEMO_MODEL_NAME, startDemoModel } from "@/lib/demo-model";
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       model: { type: "string", default: DEMO_MODEL_NAME },
       "token-delay-ms": { type: "string", default: "20" },
+      "first-token-delay-ms": { type: "string", default: "0" },
       "api-key": { type: "string" },
     },
     strict: true,
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     port: readInteger(values.port, "--port", 65535),
     modelName: values.model,
     tokenDelayMs: readInteger(values["token-delay-ms"], "--token-delay-ms", 60_000),
+    firstTokenDelayMs: readInteger(values["first-token-delay-ms"], "--first-token-delay-ms", 3_600_000),
     apiKey: values["api-key"],
   });
   log.info(`demo model "${values.model}" (deterministic, not a real LLM) listening on ${model.url}`);

@@ -51,6 +51,20 @@ process.on("exit", () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
 });
 
+/** "was killed by SIGKILL" / "exited with code 1": what ended a part, for the one line that says why everything stops. */
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `was killed by ${signal}`;
+  return code === 0 ? "exited (code 0) although it should keep running" : `exited with code ${code}`;
+}
+
+/** A part stopped on its own: say which and why, then stop the rest (in reverse start order). */
+function partStopped(name: string, pid: number | undefined, code: number | null, signal: NodeJS.Signals | null): void {
+  if (shuttingDown) return;
+  const rest = running.map((p) => p.name).filter((n) => n !== name);
+  log.error(`${name}${pid ? ` (pid ${pid})` : ""} ${describeExit(code, signal)}; stopping the rest${rest.length ? ` (${rest.reverse().join(", ")})` : ""}`);
+  void shutdown(code || 1);
+}
+
 function runChild(name: string, args: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, args, { cwd: root, env: childEnv, stdio: "inherit" });
   children.add(child);
@@ -62,12 +76,7 @@ function runChild(name: string, args: string[], childEnv: NodeJS.ProcessEnv): Ch
       await exited;
     },
   });
-  child.once("exit", (code, signal) => {
-    if (!shuttingDown) {
-      log.error(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
-      void shutdown(code || 1);
-    }
-  });
+  child.once("exit", (code, signal) => partStopped(name, child.pid, code, signal));
   return child;
 }
 
@@ -91,6 +100,7 @@ async function main() {
     const providerEndpoint = `127.0.0.1:${providerPort}`;
     const { anvil, market } = await startLocalMarketplace({ dataDir, port: config.ANVIL_PORT, providerEndpoint, onNotice: chainLog.info });
     running.push({ name: "anvil", stop: anvil.stop });
+    void anvil.exited.then(({ code, signal }) => partStopped("anvil", anvil.pid, code, signal));
     const { deployment, demo } = market;
     chainLog.info(`anvil (chain id 31337) listening on ${anvil.rpcUrl}, state in ${path.relative(root, dataDir)}/chain`);
     chainLog.info(`${market.reused ? "reusing" : "deployed"} Compute Node at ${deployment.diamond}, MOR token at ${deployment.mor}`);
@@ -152,6 +162,7 @@ async function main() {
       running.pop();
       recordBuild(root);
     }
+    // `next start` serves in its own process (titled next-server): killing next-server ends this child.
     runChild("next start", [nextBin, "start", "--port", String(config.PORT)], { ...appEnv, NODE_ENV: "production" });
   }
   appLog.info(`serving on http://localhost:${config.PORT} (Ctrl-C stops everything)`);

@@ -28,6 +28,8 @@ export interface Anvil {
   pid: number;
   /** SIGTERM (anvil then writes its state file), wait for the exit; SIGKILL if it hangs. */
   stop(): Promise<void>;
+  /** Resolves when anvil exits, however it ends (so a supervisor can say it stopped and why). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 const require = createRequire(import.meta.url);
@@ -75,10 +77,10 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
     : spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   installExitHook();
   running.add(child);
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", () => {
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => {
       running.delete(child);
-      resolve();
+      resolve({ code, signal });
     }),
   );
 
@@ -103,7 +105,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
     const rpcUrl = `http://127.0.0.1:${port}`;
     const chainId = await jsonRpc<Hex>(rpcUrl, "eth_chainId", []);
     if (Number(chainId) !== ANVIL_CHAIN_ID) throw new Error(`anvil answered with chain id ${Number(chainId)}`);
-    return { rpcUrl, port, pid: child.pid ?? -1, stop };
+    return { rpcUrl, port, pid: child.pid ?? -1, stop, exited };
   } catch (error) {
     await stop();
     throw error;

@@ -4,3 +4,4 @@ export { createPrismaClient, db, type Db, type PrismaClientOptions } from "./cli
 export { pgliteUrl, resolveDatabaseUrl } from "./url";
 export { Prisma, GatewaySessionState } from "@/lib/generated/prisma/client";
 export type { User, SiweNonce, WebSession, ApiKey, UsageRecord, GatewaySession } from "@/lib/generated/prisma/client";
+export { isDatabaseUnavailable } from "./errors";

@@ -251,3 +251,19 @@ describe("demo model: closing", () => {
     await expect(fetch(`${slow.url}/models`)).rejects.toThrow();
   });
 });
+
+describe("demo model: fault switch (for the fault tests; hanging is exercised there, test/faults)", () => {
+  it("answers 500s in OpenAI's shape while switched to fail, and normally again after", async () => {
+    const faulty = await startDemoModel({ port: 0 });
+    try {
+      faulty.fault = "error";
+      const failed = await post("/chat/completions", { messages }, faulty.url);
+      expect(failed.status).toBe(500);
+      expect(await failed.json()).toMatchObject({ error: { type: "server_error", code: "internal_error" } });
+      faulty.fault = "none";
+      expect((await post("/chat/completions", { messages }, faulty.url)).status).toBe(200);
+    } finally {
+      await faulty.close();
+    }
+  });
+});

@@ -27,14 +27,21 @@ export interface DemoModelOptions {
   modelName?: string;
   /** Delay before each streamed chunk, to look like a model that takes its time. Default 0. */
   tokenDelayMs?: number;
+  /** "Thinking" time before the first streamed chunk or a whole reply, as a reasoning model takes. Default 0. */
+  firstTokenDelayMs?: number;
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
 }
+
+/** A failure the demo model can be switched into (fault tests): answer 500s, or hang without answering. */
+export type DemoModelFault = "none" | "error" | "hang";
 
 export interface DemoModel {
   /** The OpenAI base URL, e.g. http://127.0.0.1:8000/v1 */
   url: string;
   port: number;
+  /** How chat completions answer from now on (default "none": normally). */
+  fault: DemoModelFault;
   close(): Promise<void>;
 }
 
@@ -174,12 +181,24 @@ function baseUrl(address: AddressInfo): string {
 export async function startDemoModel(options: DemoModelOptions): Promise<DemoModel> {
   const modelName = options.modelName ?? DEMO_MODEL_NAME;
   const tokenDelayMs = options.tokenDelayMs ?? 0;
+  const firstTokenDelayMs = options.firstTokenDelayMs ?? 0;
+  const control = { fault: "none" as DemoModelFault };
 
   const routes: Record<string, Partial<Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>>>> = {
     // POST /v1/chat/completions: a deterministic reply, whole or streamed as SSE.
     "/v1/chat/completions": {
       POST: async (req, res) => {
         const request = parseBody(chatRequestSchema, await readJsonBody(req, MAX_BODY_BYTES));
+        if (control.fault === "error") throw new ApiError("internal_error", "The demo model was switched to fail (fault test).");
+        const gone = new AbortController();
+        res.once("close", () => gone.abort());
+        // Hanging: nothing is ever sent; the request ends only when the client gives up.
+        if (control.fault === "hang") return void (await once(gone.signal, "abort"));
+        if (firstTokenDelayMs > 0) {
+          // Rejects only when the client left, which the check below handles.
+          await sleep(firstTokenDelayMs, undefined, { signal: gone.signal }).catch(() => undefined);
+          if (gone.signal.aborted) return;
+        }
         const completion = complete(request, modelName);
         if (request.stream) await streamCompletion(res, completion, request.stream_options?.include_usage === true, tokenDelayMs);
         else sendJson(res, 200, completionObject(completion));
@@ -248,6 +267,12 @@ export async function startDemoModel(options: DemoModelOptions): Promise<DemoMod
   return {
     url: baseUrl(address),
     port: address.port,
+    get fault() {
+      return control.fault;
+    },
+    set fault(value: DemoModelFault) {
+      control.fault = value;
+    },
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

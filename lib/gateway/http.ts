@@ -4,9 +4,11 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import type { AuthenticatedKey } from "@/lib/auth";
+import { isDatabaseUnavailable } from "@/lib/db";
 import { describeError } from "@/lib/redact";
 import { ApiError } from "./errors";
 import { getGateway, type Gateway } from "./runtime";
+import type { UsageStart } from "./session-manager";
 import type { UsageEntry } from "./usage";
 
 /** The usage record of one inference request, filled in while it runs. */
@@ -15,7 +17,7 @@ export class UsageTracker {
   /** Set by a streaming handler: the record is written when its stream ends, not when it returns. */
   deferred = false;
   readonly entry: Omit<UsageEntry, "durationMs" | "status" | "errorCode">;
-  private readonly started = Date.now();
+  readonly started = Date.now();
   private readonly unregister: () => void;
 
   constructor(
@@ -27,6 +29,12 @@ export class UsageTracker {
     this.entry = { apiKeyId: key.id, requestId, endpoint, stream: false, model: "", promptTokens: 0, completionTokens: 0 };
     // A request (a stream, mostly) still running when the server shuts down is on record too.
     this.unregister = gateway.usage.begin(() => this.finish("error", "server_shutdown"));
+  }
+
+  /** What the claim of a session writes as this request's running record (see SessionManager.acquire). */
+  runningRecord(): UsageStart {
+    const { requestId, apiKeyId, endpoint, stream, model } = this.entry;
+    return { requestId, apiKeyId, endpoint, stream, model, startedAt: new Date(this.started) };
   }
 
   /** Writes the record (once) and counts its tokens against the key's TPM limit. */
@@ -64,6 +72,11 @@ function errorResponse(error: ApiError, requestId: string, extraHeaders: Record<
 /** Maps anything thrown to the ApiError shown to the caller; unexpected causes are logged. */
 export function toApiError(error: unknown, requestId: string, log: { error(message: string): void }): ApiError {
   if (error instanceof ApiError) return error;
+  // An outage, not a bug: the caller may retry; the cause is logged, never shown.
+  if (isDatabaseUnavailable(error)) {
+    log.error(`request ${requestId}: the database is unreachable: ${describeError(error)}`);
+    return new ApiError("gateway_unavailable", "The gateway's database is unreachable; please retry shortly.", { headers: { "retry-after": "1" } });
+  }
   log.error(`request ${requestId} failed: ${describeError(error, { stack: true })}`);
   return new ApiError("internal_error", `The gateway failed to process this request (request id ${requestId}).`);
 }

@@ -119,7 +119,16 @@ function requireInference(gateway: Gateway): NonNullable<Gateway["inference"]> {
 function startInference(ctx: ApiContext, kind: InferenceKind, model: GatewayModel, body: Record<string, unknown>, trace: InferenceTrace, signal: AbortSignal) {
   return runInference(
     requireInference(ctx.gateway),
-    { kind, model, body, requestId: ctx.requestId, signal, firstByteTimeoutMs: ctx.gateway.firstByteTimeoutMs },
+    {
+      kind,
+      model,
+      body,
+      requestId: ctx.requestId,
+      signal,
+      timeouts: ctx.gateway.timeoutsFor(model),
+      livenessPingMs: ctx.gateway.livenessPingMs,
+      usage: ctx.usage?.runningRecord(),
+    },
     trace,
   );
 }

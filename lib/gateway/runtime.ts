@@ -13,7 +13,8 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { assertNativeSecp256k1 } from "@/lib/morrpc";
 import { redactUrls } from "@/lib/redact";
-import { ModelDirectory } from "./models";
+import type { PromptTimeouts } from "./inference";
+import { ModelDirectory, type GatewayModel } from "./models";
 import { gatewayRateLimiter, type RateLimiter } from "./rate-limit";
 import { DEFAULT_RATING_WEIGHTS, parseRatingWeights } from "./rating";
 import { SessionManager, type GatewayLog } from "./session-manager";
@@ -26,7 +27,10 @@ export interface Gateway {
   usage: UsageWriter;
   /** Absent when no gateway wallet is configured: /api/v1 then lists models but serves no inference. */
   inference?: { sessions: SessionManager; consumer: Consumer };
-  firstByteTimeoutMs: number;
+  /** How long `model` may take to its first reply and between chunks (GATEWAY_MODEL_TIMEOUTS, else the defaults). */
+  timeoutsFor(model: GatewayModel): PromptTimeouts;
+  /** Pause between liveness pings of a provider that sends nothing (0 = none). */
+  livenessPingMs: number;
   maxBodyBytes: number;
   log: GatewayLog;
   shutdown(): Promise<void>;
@@ -76,7 +80,12 @@ async function buildGateway(): Promise<Gateway> {
     limits: gatewayRateLimiter(),
     usage,
     inference,
-    firstByteTimeoutMs: config.GATEWAY_FIRST_BYTE_TIMEOUT_MS,
+    timeoutsFor: (model) => {
+      // The model as a request may name it: its id, its name or its 0x model id.
+      const own = [model.id, model.name, model.modelId].map((k) => config.GATEWAY_MODEL_TIMEOUTS.get(k)).find(Boolean);
+      return { firstByteMs: own?.firstByteMs ?? config.GATEWAY_FIRST_BYTE_TIMEOUT_MS, idleMs: own?.idleMs ?? config.GATEWAY_STREAM_IDLE_TIMEOUT_MS };
+    },
+    livenessPingMs: config.GATEWAY_LIVENESS_PING_MS,
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
     log,
     async shutdown() {

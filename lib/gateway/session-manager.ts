@@ -17,7 +17,7 @@ import {
   type Consumer,
   type OpenedSession,
 } from "@/lib/consumer";
-import type { Db, GatewaySession } from "@/lib/db";
+import { Prisma, type Db, type GatewaySession } from "@/lib/db";
 import { ApiError } from "./errors";
 import type { GatewayModel, ModelDirectory, RankedOffer } from "./models";
 import { TxQueue } from "./tx-queue";
@@ -56,6 +56,20 @@ export interface SessionManagerOptions {
   log: GatewayLog;
 }
 
+/**
+ * The usage record a request starts with: written as "running" by the statement that claims its
+ * session (no extra round trip), completed by the usage writer when the request ends, and marked
+ * interrupted by the next start's recovery if the process died first.
+ */
+export interface UsageStart {
+  requestId: string;
+  apiKeyId: string;
+  endpoint: string;
+  stream: boolean;
+  model: string;
+  startedAt: Date;
+}
+
 /** One request's hold on a session. */
 export interface SessionLease {
   readonly rowId: string;
@@ -67,6 +81,8 @@ export interface SessionLease {
   readonly claimToken: string;
   /** Aborts when the request has held the session as long as one request may (maxHoldMs). */
   readonly holdExpired: AbortSignal;
+  /** When this claim was made (ms): a release still failing past ABANDONED_CLAIM_MS is left to the sweep. */
+  readonly claimedAt: number;
 }
 
 /** A request left holding a session longer than any request can take (its process died). */
@@ -80,6 +96,12 @@ const CLOSE_RETRY_MS = 30_000;
 const RECOVERY_PAGE = 100n;
 /** Tries without an answer from the provider before its session may be closed as a dispute. */
 const RECEIPT_MIN_TRIES = 3;
+/** Releases kept for retrying during a database outage; past it the abandoned-claim sweep frees them. */
+const MAX_PENDING_RELEASES = 10_000;
+const RELEASE_RETRY_MIN_MS = 200;
+const RELEASE_RETRY_MAX_MS = 5_000;
+
+type PendingRelease = { lease: SessionLease; outcome: "ok" | "broken"; note: string | null; claimedAt: number; tries: number };
 
 type RawSessionRow = {
   id: string;
@@ -99,6 +121,10 @@ export class SessionManager {
   private maintaining: Promise<void> | undefined;
   private lastWithdrawAt = 0;
   private stopped = false;
+  /** Releases the database refused, by claim token, retried until they land (bounded). */
+  private readonly pendingReleases = new Map<string, PendingRelease>();
+  private releaseTimer: NodeJS.Timeout | undefined;
+  private releaseBackoffMs = 0;
 
   constructor(private readonly o: SessionManagerOptions) {
     if ((o.maxHoldMs ?? MAX_HOLD_MS) >= ABANDONED_CLAIM_MS) throw new Error("maxHoldMs must stay below the abandoned-claim sweep");
@@ -134,6 +160,9 @@ export class SessionManager {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.maintenanceTimer) clearTimeout(this.maintenanceTimer);
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
+    // Last chance for releases still waiting (the next start's recovery frees the rest).
+    for (const [token, p] of [...this.pendingReleases]) if (await this.tryRelease(p)) this.pendingReleases.delete(token);
     await this.maintaining?.catch(() => {});
   }
 
@@ -157,7 +186,10 @@ export class SessionManager {
    * providers), else a newly opened one with the best bid that works. Throws ApiError 503 when no
    * provider can serve or every session stays busy past acquireTimeoutMs.
    */
-  async acquire(model: GatewayModel, { signal, exclude }: { signal?: AbortSignal; exclude?: ReadonlySet<string> } = {}): Promise<SessionLease> {
+  async acquire(
+    model: GatewayModel,
+    { signal, exclude, usage }: { signal?: AbortSignal; exclude?: ReadonlySet<string>; usage?: UsageStart } = {},
+  ): Promise<SessionLease> {
     const deadline = Date.now() + this.o.acquireTimeoutMs;
     const ranked = await this.o.directory.rankedOffers(model);
     const failed = new Set(exclude ?? []);
@@ -166,7 +198,7 @@ export class SessionManager {
       if (candidates.length === 0) {
         throw new ApiError("no_provider_available", ranked.length === 0 ? `No provider currently serves ${model.id}.` : `No provider of ${model.id} is reachable right now; please retry shortly.`);
       }
-      const claimed = await this.claimIdle(model.modelId, candidates.map((o) => o.provider.toLowerCase()));
+      const claimed = await this.claimIdle(model.modelId, candidates.map((o) => o.provider.toLowerCase()), usage);
       if (claimed) return claimed;
 
       let atCap = false;
@@ -177,7 +209,7 @@ export class SessionManager {
           break;
         }
         try {
-          return await this.openReserved(reserved, offer, signal);
+          return await this.openReserved(reserved, offer, signal, usage);
         } catch (error) {
           if (signal?.aborted) throw error;
           if (!isProviderSideFailure(error)) {
@@ -200,22 +232,88 @@ export class SessionManager {
   /**
    * Puts the session back: idle for the next request, or closing if it misbehaved. Only the claim
    * the lease was given is released: if the sweep freed it and another request claimed the session
-   * since, this is a no-op.
+   * since, this is a no-op. Never throws: a release the database refuses (an outage) is retried in
+   * the background until it lands or the claim is old enough for the abandoned-claim sweep.
    */
   async release(lease: SessionLease, outcome: "ok" | "broken", note?: string): Promise<void> {
-    if (outcome === "ok") {
-      await this.o.db.$executeRaw`
-        UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, last_used_at = now(), request_count = request_count + 1
-        WHERE id = ${lease.rowId}::uuid AND state = 'busy' AND claim_token = ${lease.claimToken}::uuid`;
-      // One session freed: wake the longest waiter for this model, not all of them.
-      const waiting = this.waiters.get(lease.modelId);
-      waiting?.values().next().value?.();
-    } else {
-      // The maintenance loop closes it (with the provider's receipt if it still answers).
-      await this.o.db.$executeRaw`
-        UPDATE gateway_sessions SET state = 'closing', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, note = ${truncate(note)}
-        WHERE id = ${lease.rowId}::uuid AND state = 'busy' AND claim_token = ${lease.claimToken}::uuid`;
+    const pending: PendingRelease = { lease, outcome, note: truncate(note), claimedAt: lease.claimedAt, tries: 0 };
+    if (await this.tryRelease(pending)) return;
+    if (this.pendingReleases.size >= MAX_PENDING_RELEASES) {
+      // The sweep frees it after ABANDONED_CLAIM_MS; bounded memory matters more during a long outage.
+      this.o.log.error(`release of session row ${lease.rowId} dropped: ${MAX_PENDING_RELEASES} releases are already waiting for the database`);
+      return;
     }
+    this.pendingReleases.set(lease.claimToken, pending);
+    this.scheduleReleaseRetry();
+  }
+
+  /** Releases waiting for the database (tests, status). */
+  get pendingReleaseCount(): number {
+    return this.pendingReleases.size;
+  }
+
+  private async tryRelease(p: PendingRelease): Promise<boolean> {
+    try {
+      if (p.outcome === "ok") {
+        await this.o.db.$executeRaw`
+          UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, last_used_at = now(), request_count = request_count + 1
+          WHERE id = ${p.lease.rowId}::uuid AND state = 'busy' AND claim_token = ${p.lease.claimToken}::uuid`;
+        // One session freed: wake the longest waiter for this model, not all of them.
+        const waiting = this.waiters.get(p.lease.modelId);
+        waiting?.values().next().value?.();
+      } else {
+        // The maintenance loop closes it (with the provider's receipt if it still answers).
+        await this.o.db.$executeRaw`
+          UPDATE gateway_sessions SET state = 'closing', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, note = ${p.note}
+          WHERE id = ${p.lease.rowId}::uuid AND state = 'busy' AND claim_token = ${p.lease.claimToken}::uuid`;
+      }
+      return true;
+    } catch (error) {
+      p.tries++;
+      if (p.tries === 1) this.o.log.error(`releasing session row ${p.lease.rowId} failed, retrying in the background: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  /** Retries the waiting releases with backoff (doubling from 200 ms to 5 s), one pass at a time. */
+  private scheduleReleaseRetry(): void {
+    if (this.stopped || this.releaseTimer || this.pendingReleases.size === 0) return;
+    this.releaseTimer = setTimeout(async () => {
+      for (const [token, p] of [...this.pendingReleases]) {
+        // The abandoned-claim sweep frees it from here on (and another request may own it since).
+        const expired = Date.now() - p.claimedAt >= ABANDONED_CLAIM_MS;
+        if (expired || (await this.tryRelease(p))) {
+          this.pendingReleases.delete(token);
+          if (!expired) this.o.log.info(`session row ${p.lease.rowId} released after ${p.tries} failed tries`);
+          this.releaseBackoffMs = 0;
+        } else {
+          this.releaseBackoffMs = Math.min(RELEASE_RETRY_MAX_MS, Math.max(RELEASE_RETRY_MIN_MS, this.releaseBackoffMs * 2));
+          break; // the database is still down: no use trying the others now
+        }
+      }
+      this.releaseTimer = undefined;
+      this.scheduleReleaseRetry();
+    }, this.releaseBackoffMs || RELEASE_RETRY_MIN_MS);
+    this.releaseTimer.unref();
+  }
+
+  /**
+   * The part of a claim statement (after a `claimed` CTE returning session_id and
+   * provider_address) that writes the request's usage record as running. A failover claim of the
+   * same request moves its running record to the new session; a finished record is never touched.
+   */
+  private runningUsage(usage: UsageStart | undefined): Prisma.Sql {
+    if (!usage) return Prisma.sql`no_usage AS (SELECT 1)`;
+    return Prisma.sql`usage AS (
+        INSERT INTO usage_records (id, api_key_id, request_id, endpoint, stream, model, provider_address, session_id, duration_ms, status, instance_id, created_at)
+        SELECT gen_random_uuid(), ${usage.apiKeyId}::uuid, ${usage.requestId}, ${usage.endpoint}, ${usage.stream}, ${usage.model.slice(0, 200)},
+          claimed.provider_address, claimed.session_id, 0, 'running', ${this.o.instanceId}, ${usage.startedAt}
+        FROM claimed
+        -- A key deleted since it was verified must not fail the claim (the record's key would be missing).
+        WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ${usage.apiKeyId}::uuid)
+        ON CONFLICT (request_id) DO UPDATE SET provider_address = EXCLUDED.provider_address, session_id = EXCLUDED.session_id
+        WHERE usage_records.status = 'running'
+      )`;
   }
 
   private holdSignal(): AbortSignal {
@@ -232,20 +330,23 @@ export class SessionManager {
     return evicted;
   }
 
-  private async claimIdle(modelId: Hex, preferredProviders: string[]): Promise<SessionLease | undefined> {
+  private async claimIdle(modelId: Hex, preferredProviders: string[], usage?: UsageStart): Promise<SessionLease | undefined> {
     const usableUntil = new Date(Date.now() + this.o.renewBeforeSeconds * 1000);
     const claimToken = randomUUID();
     const rows = await this.o.db.$queryRaw<RawSessionRow[]>`
-      UPDATE gateway_sessions SET state = 'busy', claimed_by = ${this.o.instanceId}, claimed_at = now(), claim_token = ${claimToken}::uuid
-      WHERE id = (
-        SELECT id FROM gateway_sessions
-        WHERE model_id = ${modelId} AND state = 'idle' AND user_address = ${this.wallet} AND chain_id = ${this.chainId}
-          AND ends_at > ${usableUntil} AND provider_address = ANY(${preferredProviders}::text[])
-        ORDER BY array_position(${preferredProviders}::text[], provider_address), last_used_at DESC
-        LIMIT 1
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING id, session_id, bid_id, provider_address, provider_endpoint, provider_pub_key`;
+      WITH claimed AS (
+        UPDATE gateway_sessions SET state = 'busy', claimed_by = ${this.o.instanceId}, claimed_at = now(), claim_token = ${claimToken}::uuid
+        WHERE id = (
+          SELECT id FROM gateway_sessions
+          WHERE model_id = ${modelId} AND state = 'idle' AND user_address = ${this.wallet} AND chain_id = ${this.chainId}
+            AND ends_at > ${usableUntil} AND provider_address = ANY(${preferredProviders}::text[])
+          ORDER BY array_position(${preferredProviders}::text[], provider_address), last_used_at DESC
+          LIMIT 1
+          FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, session_id, bid_id, provider_address, provider_endpoint, provider_pub_key
+      ), ${this.runningUsage(usage)}
+      SELECT * FROM claimed`;
     const row = rows[0];
     if (!row) return undefined;
     return {
@@ -253,6 +354,7 @@ export class SessionManager {
       modelId,
       opened: false,
       claimToken,
+      claimedAt: Date.now(),
       holdExpired: this.holdSignal(),
       session: {
         sessionId: row.session_id as Hash,
@@ -288,10 +390,11 @@ export class SessionManager {
           claimedAt: new Date(),
         },
       });
-    });
+      // On PGlite (one connection) many requests queue for it: wait longer than Prisma's 2 s for a turn.
+    }, { maxWait: 10_000, timeout: 10_000 });
   }
 
-  private async openReserved(row: GatewaySession, offer: RankedOffer, signal?: AbortSignal): Promise<SessionLease> {
+  private async openReserved(row: GatewaySession, offer: RankedOffer, signal?: AbortSignal, usage?: UsageStart): Promise<SessionLease> {
     try {
       const pending = await requestApproval(this.o.consumer, offer, {
         durationSeconds: BigInt(this.o.sessionSeconds),
@@ -305,20 +408,18 @@ export class SessionManager {
       });
       const opened = await this.txQueue.run(() => openApprovedSession(this.o.consumer, pending));
       const claimToken = randomUUID();
-      await this.o.db.gatewaySession.update({
-        where: { id: row.id },
-        data: {
-          sessionId: opened.sessionId.toLowerCase(),
-          openedAt: new Date(Number(opened.openedAt) * 1000),
-          endsAt: new Date(Number(opened.endsAt) * 1000),
-          openTxHash: opened.openTxHash,
-          state: "busy",
-          claimedAt: new Date(),
-          claimToken,
-        },
-      });
+      // The claim and the request's running usage record in one statement, as claimIdle does.
+      await this.o.db.$queryRaw`
+        WITH claimed AS (
+          UPDATE gateway_sessions SET session_id = ${opened.sessionId.toLowerCase()}, opened_at = ${new Date(Number(opened.openedAt) * 1000)},
+            ends_at = ${new Date(Number(opened.endsAt) * 1000)}, open_tx_hash = ${opened.openTxHash}, state = 'busy', claimed_at = now(),
+            claim_token = ${claimToken}::uuid
+          WHERE id = ${row.id}::uuid
+          RETURNING id, session_id, provider_address
+        ), ${this.runningUsage(usage)}
+        SELECT id FROM claimed`;
       this.o.log.info(`opened session ${opened.sessionId} with ${offer.provider} (bid ${offer.bidId}, ends ${new Date(Number(opened.endsAt) * 1000).toISOString()})`);
-      return { rowId: row.id, modelId: row.modelId as Hex, opened: true, claimToken, holdExpired: this.holdSignal(), session: opened };
+      return { rowId: row.id, modelId: row.modelId as Hex, opened: true, claimToken, claimedAt: Date.now(), holdExpired: this.holdSignal(), session: opened };
     } catch (error) {
       // Nothing was opened on-chain unless openApprovedSession got that far; the reconciler
       // checks the chain before giving up on a row that has a pub key (see reconcileOpening).
@@ -374,6 +475,8 @@ export class SessionManager {
     await this.o.db.$executeRaw`
       UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, claim_token = NULL
       WHERE state = 'busy' AND user_address = ${this.wallet} AND claimed_at < ${new Date(Date.now() - ABANDONED_CLAIM_MS)}`;
+    // Their requests' records too (an instance that died and never came back to recover them).
+    await this.finishInterruptedUsage(Prisma.sql`created_at < ${new Date(Date.now() - ABANDONED_CLAIM_MS - this.o.acquireTimeoutMs)}`);
     await this.reconcileStaleOpenings();
 
     const idleSince = new Date(Date.now() - this.o.idleCloseMs);
@@ -483,14 +586,30 @@ export class SessionManager {
     const released = await this.o.db.$executeRaw`
       UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, last_used_at = now()
       WHERE state = 'busy' AND claimed_by = ${this.o.instanceId}`;
+    const interrupted = await this.finishInterruptedUsage(Prisma.sql`instance_id = ${this.o.instanceId}`);
     const reopened = await this.o.db.$executeRaw`
       UPDATE gateway_sessions SET claimed_at = ${new Date(0)}
       WHERE state = 'opening' AND claimed_by = ${this.o.instanceId}`;
     await this.reconcileStaleOpenings();
     const adopted = await this.closeOrphans();
-    if (released || reopened || adopted) {
-      this.o.log.info(`recovered the session pool: ${released} claim(s) released, ${reopened} opening(s) checked, ${adopted} orphaned on-chain session(s) queued for closing`);
+    if (released || interrupted || reopened || adopted) {
+      this.o.log.info(
+        `recovered the session pool: ${released} claim(s) released, ${interrupted} interrupted request(s) on record, ${reopened} opening(s) checked, ${adopted} orphaned on-chain session(s) queued for closing`,
+      );
     }
+  }
+
+  /**
+   * Usage records still "running" whose request died with its process: finished as interrupted.
+   * Their duration runs to now, capped at the longest a request may hold a session (the process
+   * may have been down for a while before this runs).
+   */
+  private finishInterruptedUsage(which: Prisma.Sql): Promise<number> {
+    const cap = this.o.maxHoldMs ?? MAX_HOLD_MS;
+    return this.o.db.$executeRaw`
+      UPDATE usage_records SET status = 'error', error_code = 'interrupted',
+        duration_ms = LEAST(${cap}::int, GREATEST(0, floor(extract(epoch FROM now() - created_at) * 1000)))::int
+      WHERE status = 'running' AND ${which}`;
   }
 
   /** 'opening' rows whose opener is gone: adopt the session if the chain has it, else mark failed. */

@@ -35,6 +35,27 @@ const entry = (requestId: string): UsageEntry => ({
   status: "ok",
 });
 
+describe("UsageWriter with running records", () => {
+  it("completes the running record a claim wrote, inserts the others, and never rewrites a finished one", async () => {
+    const writer = new UsageWriter(db, { error: () => {} });
+    const startedAt = new Date(Date.now() - 5_000);
+    await db.usageRecord.create({
+      data: { ...entry("claimed"), status: "running", durationMs: 0, promptTokens: 0, completionTokens: 0, sessionId: "0x" + "ab".repeat(32), instanceId: "gw-1", createdAt: startedAt },
+    });
+    writer.record({ ...entry("claimed"), promptTokens: 7, completionTokens: 11, durationMs: 4_000, stream: true });
+    writer.record(entry("unclaimed"));
+    await writer.flush();
+    const claimed = await db.usageRecord.findUniqueOrThrow({ where: { requestId: "claimed" } });
+    expect(claimed).toMatchObject({ status: "ok", promptTokens: 7, completionTokens: 11, durationMs: 4_000, stream: true, sessionId: "0x" + "ab".repeat(32), instanceId: "gw-1" });
+    expect(claimed.createdAt.getTime(), "the record keeps the request's start").toBe(startedAt.getTime());
+    expect(await db.usageRecord.count({ where: { requestId: { in: ["claimed", "unclaimed"] } } })).toBe(2);
+
+    writer.record({ ...entry("claimed"), status: "error", errorCode: "late_duplicate" });
+    await writer.flush();
+    expect(await db.usageRecord.findUniqueOrThrow({ where: { requestId: "claimed" } })).toMatchObject({ status: "ok", errorCode: null });
+  });
+});
+
 describe("UsageWriter during a database outage", () => {
   it("queues at most maxQueued records; the rest are dropped, counted and logged", async () => {
     const errors: string[] = [];

@@ -5,7 +5,9 @@
 // them — up to a bound: during a long outage the queue holds at most `maxQueued` records (about
 // 1 KB each), and records past it are dropped, counted and logged as errors rather than growing
 // the process without limit. Records are keyed by request id, so a retried batch never duplicates one.
-import type { Db } from "@/lib/db";
+// A request that claimed a session already has a "running" record (written by the claim, see
+// session-manager.ts): its final record completes that row instead of adding one.
+import { Prisma, type Db } from "@/lib/db";
 
 export interface UsageEntry {
   apiKeyId: string;
@@ -106,7 +108,7 @@ export class UsageWriter {
     const batch = this.queue.slice(0, BATCH_SIZE);
     if (batch.length === 0) return;
     try {
-      await this.db.usageRecord.createMany({ data: batch, skipDuplicates: true });
+      await writeUsageRecords(this.db, batch);
       this.queue.splice(0, batch.length);
       this.backoffMs = 0;
     } catch (error) {
@@ -114,4 +116,23 @@ export class UsageWriter {
       this.log.error(`usage records: insert of ${batch.length} failed, retrying in ${this.backoffMs} ms (${this.queue.length} queued): ${(error as Error).message}`);
     }
   }
+}
+
+/**
+ * Inserts finished records, or completes the "running" record their request's claim wrote. A
+ * record already finished is left alone (a retried batch, or a duplicate request id).
+ */
+async function writeUsageRecords(db: Db, batch: UsageEntry[]): Promise<void> {
+  const rows = batch.map(
+    (e) => Prisma.sql`(gen_random_uuid(), ${e.apiKeyId}::uuid, ${e.requestId}, ${e.endpoint}, ${e.stream}, ${e.model}, ${e.providerAddress ?? null},
+      ${e.sessionId ?? null}, ${e.promptTokens}::int, ${e.completionTokens}::int, ${e.ttftMs ?? null}::int, ${e.durationMs}::int, ${e.status}, ${e.errorCode ?? null})`,
+  );
+  await db.$executeRaw`
+    INSERT INTO usage_records AS u (id, api_key_id, request_id, endpoint, stream, model, provider_address, session_id, prompt_tokens, completion_tokens, ttft_ms, duration_ms, status, error_code)
+    VALUES ${Prisma.join(rows)}
+    ON CONFLICT (request_id) DO UPDATE SET endpoint = EXCLUDED.endpoint, stream = EXCLUDED.stream, model = EXCLUDED.model,
+      provider_address = COALESCE(EXCLUDED.provider_address, u.provider_address), session_id = COALESCE(EXCLUDED.session_id, u.session_id),
+      prompt_tokens = EXCLUDED.prompt_tokens, completion_tokens = EXCLUDED.completion_tokens, ttft_ms = EXCLUDED.ttft_ms,
+      duration_ms = EXCLUDED.duration_ms, status = EXCLUDED.status, error_code = EXCLUDED.error_code
+    WHERE u.status = 'running'`;
 }

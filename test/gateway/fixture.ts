@@ -76,10 +76,13 @@ export async function createKey(db: Db, input: Partial<CreateApiKeyInput> = {}):
   return key;
 }
 
-/** The usage record of a request, once the gateway's batched writer has inserted it. */
+/**
+ * The finished usage record of a request, once the gateway's batched writer has written it (the
+ * claim of a session writes it as "running" first; the writer completes it).
+ */
 export function usageRecord(db: Db, requestId: string | null | undefined): Promise<UsageRecord> {
   if (!requestId) throw new Error("the response carried no x-request-id");
-  return eventually(async () => db.usageRecord.findUniqueOrThrow({ where: { requestId } }), { timeoutMs: 10_000 });
+  return eventually(async () => db.usageRecord.findFirstOrThrow({ where: { requestId, status: { not: "running" } } }), { timeoutMs: 10_000 });
 }
 
 // --- gateway processes ----------------------------------------------------------------------------
@@ -115,6 +118,9 @@ const UNSET_APP_ENV = Object.fromEntries(
     "GATEWAY_PROVIDER_COOLDOWN_SECONDS",
     "GATEWAY_RECEIPT_GIVE_UP_SECONDS",
     "GATEWAY_FIRST_BYTE_TIMEOUT_MS",
+    "GATEWAY_STREAM_IDLE_TIMEOUT_MS",
+    "GATEWAY_MODEL_TIMEOUTS",
+    "GATEWAY_LIVENESS_PING_MS",
     "GATEWAY_ACQUIRE_TIMEOUT_MS",
     "GATEWAY_MAINTENANCE_INTERVAL_MS",
     "GATEWAY_RATING_WEIGHTS",
@@ -395,6 +401,8 @@ export interface SwitchableProxy {
   up: boolean;
   /** Bytes passed on to the target so far (its clients' requests). */
   readonly sentBytes: number;
+  /** Cuts every open connection (as a peer that died does); new ones follow `up`. */
+  dropConnections(): void;
 }
 
 /** A plain TCP proxy in front of `target` (host:port): a provider node or the chain's RPC. */
@@ -407,6 +415,9 @@ export async function startSwitchableProxy(cleanup: Cleanup, target: string, { u
     up,
     get sentBytes() {
       return sentBytes;
+    },
+    dropConnections() {
+      for (const socket of sockets) socket.destroy();
     },
   };
   const server = net.createServer((client) => {

@@ -16,8 +16,9 @@ import { ApiError } from "@/lib/gateway/errors";
 import { runInference } from "@/lib/gateway/inference";
 import { ModelDirectory, type GatewayModel } from "@/lib/gateway/models";
 import { DEFAULT_RATING_WEIGHTS } from "@/lib/gateway/rating";
-import { SessionManager, type SessionManagerOptions } from "@/lib/gateway/session-manager";
-import { bidOnModel, Cleanup, consumerFor, modelIdFor, modelsConfig, PRICE, seedProvider, startChain, startDatabase, startDemo, startProvider, startSwitchableProxy, type SwitchableProxy, type TestChain, type TestDatabase } from "../gateway/fixture";
+import { SessionManager, type SessionManagerOptions, type UsageStart } from "@/lib/gateway/session-manager";
+import { createPrismaClient } from "@/lib/db";
+import { bidOnModel, Cleanup, eventually, consumerFor, modelIdFor, modelsConfig, PRICE, seedProvider, startChain, startDatabase, startDemo, startProvider, startSwitchableProxy, type SwitchableProxy, type TestChain, type TestDatabase } from "../gateway/fixture";
 
 const [NEAR, FAR] = [3, 4];
 const MODEL = "pool-unit-chat";
@@ -57,25 +58,37 @@ interface Pool {
   logs: string[];
 }
 
+const baseOptions = {
+  sessionSeconds: 600,
+  maxSessionsPerModel: 4,
+  idleCloseMs: 600_000,
+  renewBeforeSeconds: 60,
+  directPayment: false,
+  providerCooldownMs: 600_000,
+  acquireTimeoutMs: 2_000,
+  maintenanceIntervalMs: 60_000,
+  receiptGiveUpMs: 600_000,
+};
+const managerOptions = (p: Pool): SessionManagerOptions => ({
+  ...baseOptions,
+  db: p.database.db,
+  consumer: p.consumer,
+  directory: new ModelDirectory(chain.ctx, { weights: DEFAULT_RATING_WEIGHTS }),
+  instanceId: "unused",
+  log: { info: (m) => p.logs.push(`info: ${m}`), error: (m) => p.logs.push(`error: ${m}`) },
+});
+
 /** A session manager over a fresh database, for gateway wallet `walletIndex` (each test its own: 1, 2 or 5-9). */
 async function pool(walletIndex: number, options: Partial<SessionManagerOptions> = {}, consumer?: Consumer): Promise<Pool> {
   const database = await startDatabase(cleanup);
   consumer ??= await consumerFor(chain, walletIndex);
   const logs: string[] = [];
   const manager = new SessionManager({
+    ...baseOptions,
     db: database.db,
     consumer,
     directory: new ModelDirectory(chain.ctx, { weights: DEFAULT_RATING_WEIGHTS }),
     instanceId: `pool-unit-${walletIndex}`,
-    sessionSeconds: 600,
-    maxSessionsPerModel: 4,
-    idleCloseMs: 600_000,
-    renewBeforeSeconds: 60,
-    directPayment: false,
-    providerCooldownMs: 600_000,
-    acquireTimeoutMs: 2_000,
-    maintenanceIntervalMs: 60_000,
-    receiptGiveUpMs: 600_000,
     log: { info: (m) => logs.push(`info: ${m}`), error: (m) => logs.push(`error: ${m}`) },
     ...options,
   });
@@ -116,7 +129,8 @@ describe("claims", () => {
         body: { model: MODEL, stream: true, messages: [{ role: "user", content: "A long answer, please" }] },
         requestId: "hold-limit",
         signal: new AbortController().signal,
-        firstByteTimeoutMs: 15_000,
+        timeouts: { firstByteMs: 15_000, idleMs: 15_000 },
+        livenessPingMs: 0,
       },
       { attempts: 0 },
     );
@@ -131,6 +145,66 @@ describe("claims", () => {
     const [row, ...others] = await p.database.db.gatewaySession.findMany();
     expect(others).toEqual([]);
     expect(row).toMatchObject({ providerAddress: address(FAR), state: "idle", claimedBy: null, claimToken: null });
+  });
+});
+
+describe("faults", () => {
+  it("a release the database refuses is retried until it lands: the session does not stay busy after the outage", async () => {
+    const p = await pool(5);
+    // The manager reaches the database through a proxy the test can cut, as a database restart does.
+    const dbProxy = await startSwitchableProxy(cleanup, new URL(p.database.url).host);
+    const url = new URL(p.database.url);
+    url.host = dbProxy.endpoint;
+    const proxiedDb = createPrismaClient(url.toString(), { poolSize: 1 });
+    cleanup.add(() => proxiedDb.$disconnect());
+    const logs: string[] = [];
+    const manager = new SessionManager({ ...managerOptions(p), db: proxiedDb, instanceId: "pool-unit-outage", log: { info: (m) => logs.push(m), error: (m) => logs.push(m) } });
+    cleanup.add(() => manager.stop());
+
+    const lease = await manager.acquire(model);
+    dbProxy.up = false;
+    dbProxy.dropConnections();
+    await expect(manager.release(lease, "ok"), "a release during the outage does not fail the request").resolves.toBeUndefined();
+    expect(manager.pendingReleaseCount).toBe(1);
+    expect(await rowOf(p, lease.rowId)).toMatchObject({ state: "busy" });
+
+    dbProxy.up = true;
+    await eventually(async () => expect(await rowOf(p, lease.rowId)).toMatchObject({ state: "idle", claimToken: null, requestCount: 1 }), { timeoutMs: 15_000 });
+    expect(manager.pendingReleaseCount).toBe(0);
+  });
+
+  it("a request's usage record is written by its claim and finished as interrupted by the next start's recovery", async () => {
+    const p = await pool(6);
+    const user = await p.database.db.user.create({ data: { address: "0x0000000000000000000000000000000000000019" } });
+    const apiKeyId = (await p.database.db.apiKey.create({ data: { userId: user.id, name: "pool", prefix: "sk-pool", hash: "1".repeat(64) } })).id;
+    const usage: UsageStart = { requestId: "req_cut_by_crash", apiKeyId, endpoint: "chat.completions", stream: true, model: MODEL, startedAt: new Date(Date.now() - 1_000) };
+
+    // First claim: a new session (opened for it); a failover claim of the same request moves its record.
+    const first = await p.manager.acquire(model, { usage, exclude: new Set([address(FAR)]) });
+    const running = await p.database.db.usageRecord.findUniqueOrThrow({ where: { requestId: usage.requestId } });
+    expect(running).toMatchObject({ status: "running", sessionId: first.session.sessionId.toLowerCase(), providerAddress: address(NEAR), instanceId: "pool-unit-6" });
+    const second = await p.manager.acquire(model, { usage, exclude: new Set([address(NEAR)]) });
+    expect(await p.database.db.usageRecord.findMany({ where: { requestId: usage.requestId } })).toMatchObject([
+      { status: "running", sessionId: second.session.sessionId.toLowerCase(), providerAddress: address(FAR) },
+    ]);
+    await p.manager.release(first, "ok");
+    // An idle session claimed for another request writes that request's record in the same statement.
+    const third = await p.manager.acquire(model, { usage: { ...usage, requestId: "req_idle_claim" }, exclude: new Set([address(FAR)]) });
+    expect(third).toMatchObject({ opened: false, rowId: first.rowId });
+    expect(await p.database.db.usageRecord.findUniqueOrThrow({ where: { requestId: "req_idle_claim" } })).toMatchObject({ status: "running", sessionId: first.session.sessionId.toLowerCase() });
+
+    // The process dies holding both: the next start of the same instance recovers.
+    await p.manager.stop();
+    const restarted = new SessionManager({ ...managerOptions(p), instanceId: "pool-unit-6" });
+    cleanup.add(() => restarted.stop());
+    await restarted.recover();
+    const records = await p.database.db.usageRecord.findMany({ orderBy: { requestId: "asc" } });
+    expect(records).toMatchObject([
+      { requestId: "req_cut_by_crash", status: "error", errorCode: "interrupted" },
+      { requestId: "req_idle_claim", status: "error", errorCode: "interrupted" },
+    ]);
+    expect(records[0].durationMs).toBeGreaterThanOrEqual(1_000);
+    expect(await p.database.db.gatewaySession.count({ where: { state: "busy" } })).toBe(0);
   });
 });
 
