@@ -105,10 +105,16 @@ function presentReply(data: unknown, modelId: string): { body: Record<string, un
   return { body, usage, providerUsage };
 }
 
+/** A provider's token count as a number we can add and store: junk is 0, anything huge the int4 maximum. */
+function tokenCount(value: unknown): number {
+  if (typeof value !== "number" || Number.isNaN(value) || value <= 0) return 0;
+  return Math.min(2_147_483_647, Math.floor(value));
+}
+
 function countTokens(ctx: ApiContext, usage: ProviderUsage | undefined): void {
   if (!usage || !ctx.usage) return;
-  ctx.usage.entry.promptTokens = Math.max(0, Math.floor(usage.prompt_tokens ?? 0));
-  ctx.usage.entry.completionTokens = Math.max(0, Math.floor(usage.completion_tokens ?? 0));
+  ctx.usage.entry.promptTokens = tokenCount(usage.prompt_tokens);
+  ctx.usage.entry.completionTokens = tokenCount(usage.completion_tokens);
 }
 
 function requireInference(gateway: Gateway): NonNullable<Gateway["inference"]> {
