@@ -8,7 +8,7 @@ import { MorRpcError } from "@/lib/morrpc";
 import { ApiError } from "./errors";
 import { jsonResponse, toApiError, type ApiContext } from "./http";
 import { runInference, type InferenceKind, type InferenceTrace } from "./inference";
-import type { GatewayModel } from "./models";
+import { keyMayUse, type GatewayModel } from "./models";
 import type { Gateway } from "./runtime";
 
 // --- request schemas ------------------------------------------------------------------------
@@ -76,8 +76,7 @@ async function readCatalog(gateway: Gateway): Promise<GatewayModel[]> {
 }
 
 function isAllowed(ctx: ApiContext, model: GatewayModel): boolean {
-  const allowed = ctx.key.allowedModels;
-  return allowed.length === 0 || allowed.some((a) => a === model.id || a.toLowerCase() === model.modelId || a === model.name);
+  return keyMayUse(ctx.key.allowedModels, model);
 }
 
 /** The requested model, if it exists and this key may use it (else 404, as OpenAI answers both). */
