@@ -16,6 +16,7 @@ export class UsageTracker {
   deferred = false;
   readonly entry: Omit<UsageEntry, "durationMs" | "status" | "errorCode">;
   private readonly started = Date.now();
+  private readonly onFinish: (() => void)[] = [];
   private readonly unregister: () => void;
 
   constructor(
@@ -29,11 +30,17 @@ export class UsageTracker {
     this.unregister = gateway.usage.begin(() => this.finish("error", "server_shutdown"));
   }
 
+  /** Runs `done` when the request ends (its record is written), streams included. */
+  whenFinished(done: () => void): void {
+    this.onFinish.push(done);
+  }
+
   /** Writes the record (once) and counts its tokens against the key's TPM limit. */
   finish(status: UsageEntry["status"], errorCode?: string): void {
     if (this.finished) return;
     this.finished = true;
     this.unregister();
+    for (const done of this.onFinish) done();
     this.gateway.usage.record({ ...this.entry, durationMs: Date.now() - this.started, status, ...(errorCode ? { errorCode } : {}) });
     const tokens = this.entry.promptTokens + this.entry.completionTokens;
     if (tokens > 0) this.gateway.limits.recordTokens(this.key.id, tokens);
@@ -69,6 +76,16 @@ export function toApiError(error: unknown, requestId: string, log: { error(messa
 }
 
 /**
+ * The client's address as the server saw it: Next.js puts the socket's address in
+ * X-Forwarded-For unless the request has one; a reverse proxy in front appends the address it saw,
+ * so the last entry is the one a client cannot choose (behind such a proxy).
+ */
+function clientAddress(request: Request): string {
+  const forwarded = request.headers.get("x-forwarded-for");
+  return forwarded?.split(",").at(-1)?.trim().slice(0, 64) || "unknown";
+}
+
+/**
  * Wraps a /api/v1 route handler: `handler` runs only for a valid, non-revoked key within its rate
  * limits, and whatever it returns or throws leaves with an x-request-id and the rate limit headers.
  */
@@ -80,21 +97,41 @@ export function withApiKey(
     const requestId = `req_${randomBytes(12).toString("hex")}`;
     let gateway: Gateway;
     let key: AuthenticatedKey | null;
+    const client = clientAddress(request);
     try {
       gateway = await getGateway();
+      // An address that keeps presenting wrong keys is refused before its next key costs a lookup.
+      const blockedFor = gateway.authFailures.blockedFor(client);
+      if (blockedFor > 0) {
+        return errorResponse(
+          new ApiError("rate_limit_exceeded", `Too many requests with an invalid API key from your address. Please retry after ${blockedFor} s.`, {
+            headers: { "retry-after": String(blockedFor) },
+          }),
+          requestId,
+        );
+      }
       key = await gateway.keys.verify(request.headers.get("authorization"));
     } catch (error) {
       console.error(`[gateway] request ${requestId}: gateway unavailable: ${describeError(error, { stack: true })}`);
       return errorResponse(new ApiError("gateway_unavailable", "The gateway is temporarily unavailable; please retry shortly."), requestId);
     }
     if (!key) {
+      if (request.headers.get("authorization")) gateway.authFailures.recordFailure(client);
       const message = request.headers.get("authorization")
         ? "Incorrect API key provided. You can find and create API keys in your dashboard."
         : "You didn't provide an API key. Send it in the Authorization header as `Bearer <key>`.";
       return errorResponse(new ApiError("invalid_api_key", message), requestId);
     }
 
+    const leave = options.usageEndpoint ? gateway.concurrency.tryEnter(key.id) : () => {};
+    if (!leave) {
+      return errorResponse(
+        new ApiError("rate_limit_exceeded", "Too many requests running at once for this API key. Please retry when one has finished.", { headers: { "retry-after": "1" } }),
+        requestId,
+      );
+    }
     const usage = options.usageEndpoint ? new UsageTracker(gateway, key, requestId, options.usageEndpoint) : undefined;
+    usage?.whenFinished(leave);
     const decision = gateway.limits.check(key.id, key);
     if (!decision.allowed) {
       usage?.finish("error", "rate_limit_exceeded");
