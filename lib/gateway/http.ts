@@ -123,14 +123,15 @@ export function withApiKey(
       return errorResponse(new ApiError("invalid_api_key", message), requestId);
     }
 
-    const leave = options.usageEndpoint ? gateway.concurrency.tryEnter(key.id) : () => {};
+    const usage = options.usageEndpoint ? new UsageTracker(gateway, key, requestId, options.usageEndpoint) : undefined;
+    const leave = usage ? gateway.concurrency.tryEnter(key.id) : () => {};
     if (!leave) {
+      usage?.finish("error", "rate_limit_exceeded");
       return errorResponse(
         new ApiError("rate_limit_exceeded", "Too many requests running at once for this API key. Please retry when one has finished.", { headers: { "retry-after": "1" } }),
         requestId,
       );
     }
-    const usage = options.usageEndpoint ? new UsageTracker(gateway, key, requestId, options.usageEndpoint) : undefined;
     usage?.whenFinished(leave);
     const decision = gateway.limits.check(key.id, key);
     if (!decision.allowed) {
