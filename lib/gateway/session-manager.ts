@@ -18,6 +18,7 @@ import {
   readMany,
   stakeForDuration,
   type Session,
+  type SessionEconomics,
 } from "@/lib/chain/reads";
 import { withdrawUserStakes } from "@/lib/chain/writes";
 import {
@@ -103,6 +104,7 @@ const RECEIPT_MIN_TRIES = 3;
 /** A request waiting at the cap is woken by releases in this process; this slow poll catches other instances'. */
 const WAITER_POLL_MS = 2_000;
 const DEFAULT_OPENINGS_PER_PROVIDER_PER_MINUTE = 10;
+const ECONOMICS_TTL_MS = 60_000;
 /** Sessions that hold stake and a slot: everything not yet closed or failed. */
 const UNSETTLED = ["opening", "idle", "busy", "closing"];
 
@@ -123,6 +125,8 @@ export class SessionManager {
   private readonly cooldown = new Map<string, { until: number; reason: string }>();
   /** Providers whose fresh session failed before any reply: no new session is opened with them for a cooldown. */
   private readonly openingPause = new Map<string, number>();
+  /** The compute budget figures that size stakes: they change once a day, and reading them takes several calls. */
+  private economics: { at: number; value: Promise<SessionEconomics> } | undefined;
   /** Requests waiting for a session of a model (at its cap), oldest first. */
   private readonly waiters = new Map<Hex, Set<() => void>>();
   private maintenanceTimer: NodeJS.Timeout | undefined;
@@ -326,7 +330,7 @@ export class SessionManager {
    * instances (one lock per wallet), and every unsettled session counts, closing ones included.
    */
   private async reserveOpening(modelId: Hex, offer: RankedOffer): Promise<GatewaySession | Refusal> {
-    const stake = stakeForDuration(await getSessionEconomics(this.o.consumer.ctx), offer.pricePerSecond, BigInt(this.o.sessionSeconds));
+    const stake = stakeForDuration(await this.sessionEconomics(), offer.pricePerSecond, BigInt(this.o.sessionSeconds));
     if (this.o.maxStakePerSession !== undefined && stake > this.o.maxStakePerSession) {
       this.o.log.error(`bid ${offer.bidId} of ${offer.provider} skipped: its session needs a stake of ${stake} wei, over GATEWAY_MAX_STAKE_PER_SESSION`);
       return "session_stake";
@@ -364,6 +368,16 @@ export class SessionManager {
         },
       });
     });
+  }
+
+  /** For counting a session's stake against the caps before its approval (which reads them afresh). */
+  private sessionEconomics(): Promise<SessionEconomics> {
+    if (!this.economics || Date.now() - this.economics.at > ECONOMICS_TTL_MS) {
+      const value = getSessionEconomics(this.o.consumer.ctx);
+      this.economics = { at: Date.now(), value };
+      value.catch(() => (this.economics = undefined));
+    }
+    return this.economics.value;
   }
 
   private async openReserved(row: GatewaySession, offer: RankedOffer, signal?: AbortSignal): Promise<SessionLease> {
