@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "./env";
+import { devAccounts, devPrivateKey } from "./chain/anvil";
+import { parseEnv, WELL_KNOWN_DEV_KEYS } from "./env";
 
 describe("parseEnv", () => {
   it("applies defaults for a bare environment", () => {
@@ -33,6 +34,35 @@ describe("parseEnv", () => {
 
   it("treats empty strings as unset", () => {
     expect(parseEnv({ RPC_URL: "" }).RPC_URL).toBeUndefined();
+  });
+});
+
+describe("what must not run on a real chain", () => {
+  const ownKey = `0x${"1".repeat(64)}`;
+
+  it("knows every anvil development key", () => {
+    expect(WELL_KNOWN_DEV_KEYS).toEqual(devAccounts.map((a) => devPrivateKey(a).toLowerCase()));
+  });
+
+  it("refuses anvil's well-known keys as GATEWAY_PRIVATE_KEY or PROVIDER_PRIVATE_KEY when CHAIN is not local", () => {
+    const anvilKey = devPrivateKey(devAccounts[2]);
+    expect(() => parseEnv({ CHAIN: "base", GATEWAY_PRIVATE_KEY: anvilKey })).toThrow(/GATEWAY_PRIVATE_KEY: is one of anvil's well-known development keys/);
+    expect(() => parseEnv({ CHAIN: "arbitrum", PROVIDER_PRIVATE_KEY: anvilKey.toUpperCase().replace("0X", "0x") })).toThrow(/PROVIDER_PRIVATE_KEY: is one of anvil's/);
+    expect(parseEnv({ CHAIN: "local", GATEWAY_PRIVATE_KEY: anvilKey }).GATEWAY_PRIVATE_KEY).toBe(anvilKey.toLowerCase());
+    expect(parseEnv({ CHAIN: "base", GATEWAY_PRIVATE_KEY: ownKey }).GATEWAY_PRIVATE_KEY).toBe(ownKey);
+  });
+
+  it("refuses direct payment on a non-local chain without a provider allow-list or a price cap", () => {
+    expect(() => parseEnv({ CHAIN: "base", GATEWAY_DIRECT_PAYMENT: "true" })).toThrow(/GATEWAY_DIRECT_PAYMENT: direct payment pays any price/);
+    expect(parseEnv({ CHAIN: "base", GATEWAY_DIRECT_PAYMENT: "true", GATEWAY_MAX_PRICE_PER_HOUR: "0.5" }).GATEWAY_MAX_PRICE_PER_HOUR).toBe(5n * 10n ** 17n);
+    expect(parseEnv({ CHAIN: "base", GATEWAY_DIRECT_PAYMENT: "true", GATEWAY_PROVIDER_ALLOWLIST: devAccounts[3].address }).GATEWAY_DIRECT_PAYMENT).toBe(true);
+    expect(parseEnv({ CHAIN: "local", GATEWAY_DIRECT_PAYMENT: "true" }).GATEWAY_DIRECT_PAYMENT).toBe(true);
+  });
+
+  it("reads the spending caps as MOR amounts", () => {
+    expect(parseEnv({ GATEWAY_MAX_STAKE_PER_SESSION: "2", GATEWAY_MAX_TOTAL_STAKE: "10.25" })).toMatchObject({ GATEWAY_MAX_STAKE_PER_SESSION: 2n * 10n ** 18n, GATEWAY_MAX_TOTAL_STAKE: 1025n * 10n ** 16n });
+    expect(() => parseEnv({ GATEWAY_MAX_TOTAL_STAKE: "-1" })).toThrow(/GATEWAY_MAX_TOTAL_STAKE: must be an amount of MOR/);
+    expect(() => parseEnv({ GATEWAY_MAX_PRICE_PER_HOUR: "1e3" })).toThrow(/GATEWAY_MAX_PRICE_PER_HOUR/);
   });
 });
 

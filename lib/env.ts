@@ -1,4 +1,5 @@
 // The one place that reads process.env: validated once, with a message naming the bad variable.
+import { parseUnits } from "viem";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
@@ -6,6 +7,30 @@ const privateKey = z
   .string()
   .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key")
   .transform((k) => k.toLowerCase() as `0x${string}`);
+/** An amount of MOR as written by people ("2.5"), as wei. */
+const morAmount = z
+  .string()
+  .regex(/^\d{1,30}(\.\d{1,18})?$/, 'must be an amount of MOR such as "2.5"')
+  .transform((v) => parseUnits(v, 18));
+
+/**
+ * The private keys of anvil's default accounts (mnemonic "test test … junk"), known to everyone:
+ * a wallet holding one of them on a real chain is emptied by bots within seconds.
+ * (lib/env.test.ts checks this list against lib/chain/anvil.ts.)
+ */
+export const WELL_KNOWN_DEV_KEYS: readonly string[] = [
+  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+  "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+  "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+  "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+  "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+  "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+  "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+  "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+];
+
 /** "host:port" or ":port" (all interfaces). */
 const listenAddress = z.string().regex(/^([^:\s]*):(\d{1,5})$/, 'must be "host:port" or ":port"');
 
@@ -123,6 +148,47 @@ const schema = z.object({
     .pipe(z.array(address)),
   /** Largest accepted /api/v1 request body, in bytes (larger: 413). */
   GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  /** Longest time a client may take to send its request body (slower: 408). */
+  GATEWAY_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+
+  // --- what the gateway wallet may spend (every cap counts all gateway instances together) ---
+  /** Sessions not yet settled (opening, in use, idle or closing) across all models. */
+  GATEWAY_MAX_SESSIONS: z.coerce.number().int().min(1).default(64),
+  /** New sessions opened with one provider per minute (a provider that breaks sessions cannot make the gateway stake without end). */
+  GATEWAY_MAX_OPENINGS_PER_PROVIDER_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** Bids priced above this many MOR per hour are never used; unset = no cap. */
+  GATEWAY_MAX_PRICE_PER_HOUR: morAmount.optional(),
+  /** Bids whose session would need a stake above this many MOR are never used; unset = no cap. */
+  GATEWAY_MAX_STAKE_PER_SESSION: morAmount.optional(),
+  /** MOR staked in unsettled sessions at once, all of them together; unset = no cap. */
+  GATEWAY_MAX_TOTAL_STAKE: morAmount.optional(),
+
+  // --- what one API client may use ---
+  /** Requests one API key may have running at once (per gateway instance); 0 = unlimited. */
+  GATEWAY_MAX_CONCURRENT_PER_KEY: z.coerce.number().int().min(0).default(16),
+  /** Failed authentications one client address may make per minute (per gateway instance) before it is refused for the rest of the minute. */
+  GATEWAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Largest `n` (choices per chat completion) passed to providers; larger: 400. */
+  GATEWAY_MAX_N: z.coerce.number().int().min(1).default(8),
+  /** Largest `max_tokens` / `max_completion_tokens` passed to providers; larger values are lowered to it. */
+  GATEWAY_MAX_TOKENS: z.coerce.number().int().min(1).default(32_768),
+});
+
+/** Rules between variables: what must not run on a real chain. */
+const checked = schema.superRefine((env, ctx) => {
+  if (env.CHAIN === "local") return;
+  for (const name of ["GATEWAY_PRIVATE_KEY", "PROVIDER_PRIVATE_KEY"] as const) {
+    if (env[name] && WELL_KNOWN_DEV_KEYS.includes(env[name])) {
+      ctx.addIssue({ code: "custom", path: [name], message: `is one of anvil's well-known development keys, which anyone can spend from: refused on CHAIN=${env.CHAIN}` });
+    }
+  }
+  if (env.GATEWAY_DIRECT_PAYMENT && env.GATEWAY_PROVIDER_ALLOWLIST.length === 0 && env.GATEWAY_MAX_PRICE_PER_HOUR === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["GATEWAY_DIRECT_PAYMENT"],
+      message: `direct payment pays any price a provider bids: on CHAIN=${env.CHAIN} set GATEWAY_PROVIDER_ALLOWLIST or GATEWAY_MAX_PRICE_PER_HOUR`,
+    });
+  }
 });
 
 export type Env = z.infer<typeof schema>;
@@ -167,7 +233,7 @@ export class EnvError extends Error {}
 export function parseEnv(source: Record<string, string | undefined>): Env {
   // Empty strings (e.g. `RPC_URL=` in a .env file) mean "unset".
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
-  const result = schema.safeParse(cleaned);
+  const result = checked.safeParse(cleaned);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
     throw new EnvError(`Invalid environment configuration (see .env.example):\n${lines.join("\n")}`);

@@ -11,6 +11,7 @@ import { demoOffer, startLocalMarketplace } from "@/lib/chain/local-marketplace"
 import { formatMorPerHour } from "@/lib/chain/format";
 import { applyMigrations } from "@/lib/db/migrate";
 import { startPgliteServer } from "@/lib/db/pglite-server";
+import { redactUrls } from "@/lib/redact";
 import { buildIsCurrent, recordBuild } from "./lib/build-stamp";
 import { logger } from "./lib/log";
 import { onShutdownSignal } from "./lib/signals";
@@ -129,7 +130,7 @@ async function main() {
       MODELS_CONFIG_CONTENT: JSON.stringify(modelsConfig),
     });
   } else {
-    logger("chain").info(`using ${config.CHAIN} through ${config.RPC_URL ?? "its default public RPC"}; deploying nothing`);
+    logger("chain").info(`using ${config.CHAIN} through ${config.RPC_URL ? redactUrls(config.RPC_URL) : "its default public RPC"}; deploying nothing`);
   }
 
   const dbLog = logger("db");

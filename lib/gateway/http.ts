@@ -18,6 +18,7 @@ export class UsageTracker {
   deferred = false;
   readonly entry: Omit<UsageEntry, "durationMs" | "status" | "errorCode">;
   readonly started = Date.now();
+  private readonly onFinish: (() => void)[] = [];
   private readonly unregister: () => void;
 
   constructor(
@@ -37,11 +38,17 @@ export class UsageTracker {
     return { requestId, apiKeyId, endpoint, stream, model, startedAt: new Date(this.started) };
   }
 
+  /** Runs `done` when the request ends (its record is written), streams included. */
+  whenFinished(done: () => void): void {
+    this.onFinish.push(done);
+  }
+
   /** Writes the record (once) and counts its tokens against the key's TPM limit. */
   finish(status: UsageEntry["status"], errorCode?: string): void {
     if (this.finished) return;
     this.finished = true;
     this.unregister();
+    for (const done of this.onFinish) done();
     this.gateway.usage.record({ ...this.entry, durationMs: Date.now() - this.started, status, ...(errorCode ? { errorCode } : {}) });
     const tokens = this.entry.promptTokens + this.entry.completionTokens;
     if (tokens > 0) this.gateway.limits.recordTokens(this.key.id, tokens);
@@ -82,6 +89,16 @@ export function toApiError(error: unknown, requestId: string, log: { error(messa
 }
 
 /**
+ * The client's address as the server saw it: Next.js puts the socket's address in
+ * X-Forwarded-For unless the request has one; a reverse proxy in front appends the address it saw,
+ * so the last entry is the one a client cannot choose (behind such a proxy).
+ */
+function clientAddress(request: Request): string {
+  const forwarded = request.headers.get("x-forwarded-for");
+  return forwarded?.split(",").at(-1)?.trim().slice(0, 64) || "unknown";
+}
+
+/**
  * Wraps a /api/v1 route handler: `handler` runs only for a valid, non-revoked key within its rate
  * limits, and whatever it returns or throws leaves with an x-request-id and the rate limit headers.
  */
@@ -93,14 +110,26 @@ export function withApiKey(
     const requestId = `req_${randomBytes(12).toString("hex")}`;
     let gateway: Gateway;
     let key: AuthenticatedKey | null;
+    const client = clientAddress(request);
     try {
       gateway = await getGateway();
+      // An address that keeps presenting wrong keys is refused before its next key costs a lookup.
+      const blockedFor = gateway.authFailures.blockedFor(client);
+      if (blockedFor > 0) {
+        return errorResponse(
+          new ApiError("rate_limit_exceeded", `Too many requests with an invalid API key from your address. Please retry after ${blockedFor} s.`, {
+            headers: { "retry-after": String(blockedFor) },
+          }),
+          requestId,
+        );
+      }
       key = await gateway.keys.verify(request.headers.get("authorization"));
     } catch (error) {
       console.error(`[gateway] request ${requestId}: gateway unavailable: ${describeError(error, { stack: true })}`);
       return errorResponse(new ApiError("gateway_unavailable", "The gateway is temporarily unavailable; please retry shortly."), requestId);
     }
     if (!key) {
+      if (request.headers.get("authorization")) gateway.authFailures.recordFailure(client);
       const message = request.headers.get("authorization")
         ? "Incorrect API key provided. You can find and create API keys in your dashboard."
         : "You didn't provide an API key. Send it in the Authorization header as `Bearer <key>`.";
@@ -108,6 +137,15 @@ export function withApiKey(
     }
 
     const usage = options.usageEndpoint ? new UsageTracker(gateway, key, requestId, options.usageEndpoint) : undefined;
+    const leave = usage ? gateway.concurrency.tryEnter(key.id) : () => {};
+    if (!leave) {
+      usage?.finish("error", "rate_limit_exceeded");
+      return errorResponse(
+        new ApiError("rate_limit_exceeded", "Too many requests running at once for this API key. Please retry when one has finished.", { headers: { "retry-after": "1" } }),
+        requestId,
+      );
+    }
+    usage?.whenFinished(leave);
     const decision = gateway.limits.check(key.id, key);
     if (!decision.allowed) {
       usage?.finish("error", "rate_limit_exceeded");

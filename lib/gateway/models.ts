@@ -2,10 +2,12 @@
 // of a model with their on-chain stats and Morpheus rating. Both are cached briefly: the chain
 // changes slowly and a request should not pay several RPC round trips to learn what it learned a
 // second ago. The API (/api/v1/models), the session pool and the catalog pages read the same cache.
+import { BlockList, isIP } from "node:net";
 import type { Address, Hex } from "viem";
 import { listModelOffers, type ModelOffer } from "@/lib/chain/catalog";
 import { getMarketplaceSettings, getModelStats, getProviderModelStats, readMany, type MarketplaceSettings, type Reader } from "@/lib/chain/reads";
 import type { SessionOffer } from "@/lib/consumer";
+import { parseEndpoint } from "@/lib/morrpc/endpoint";
 import { scoreBid, type ProviderModelStats, type RatingWeights } from "./rating";
 
 export interface GatewayModel {
@@ -26,6 +28,45 @@ export interface RankedOffer extends SessionOffer {
   score: number;
 }
 
+/** A bytes32 model id as API users write it. A model *named* like one is listed and resolved by its own id only. */
+const MODEL_ID = /^0x[0-9a-fA-F]{64}$/;
+
+/** Whether an API key limited to `allowed` (ids, API ids or names; empty = all) may use `model`. */
+export function keyMayUse(allowed: readonly string[], model: GatewayModel): boolean {
+  // A name that looks like an id never matches by name: it could be another model's id.
+  return allowed.length === 0 || allowed.some((a) => a === model.id || a.toLowerCase() === model.modelId || (a === model.name && !MODEL_ID.test(model.name)));
+}
+
+// Addresses no provider on a public chain may point the gateway at: the gateway's own host and
+// network (loopback, private, link-local, CGNAT, unspecified, multicast and reserved ranges).
+const nonPublic = new BlockList();
+for (const [net, prefix] of [
+  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
+  ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 3],
+] as const) nonPublic.addSubnet(net, prefix, "ipv4");
+for (const [net, prefix] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) nonPublic.addSubnet(net, prefix, "ipv6");
+
+/**
+ * Whether the gateway may dial `endpoint`: the one endpoint rule (lib/morrpc/endpoint.ts), and on a
+ * public chain no literal address of a loopback, private or link-local network and no localhost.
+ * (A DNS name is not resolved here; see the report on DNS rebinding.)
+ */
+export function isDialableEndpoint(endpoint: string, { allowPrivate }: { allowPrivate: boolean }): boolean {
+  const parsed = parseEndpoint(endpoint);
+  if (!parsed) return false;
+  if (allowPrivate) return true;
+  const host = parsed.host.toLowerCase().replace(/\.$/, "");
+  if (host === "localhost" || host.endsWith(".localhost")) return false;
+  const family = isIP(host);
+  if (family === 4) return !nonPublic.check(host, "ipv4");
+  if (family === 6) {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1];
+    return mapped ? !nonPublic.check(mapped, "ipv4") : !nonPublic.check(host, "ipv6");
+  }
+  // A name made of digits and dots that is no valid IPv4 address (e.g. 127.1) is refused: resolvers read it as one.
+  return !/^[\d.]+$/.test(host);
+}
+
 /** A provider's record for one model, from the contract's stats views (sessions closed with a receipt). */
 export interface ProviderModelSummary {
   /** Sessions closed, disputes included (the contract's totalCount). */
@@ -44,7 +85,7 @@ export interface RatedBid {
   stats: ProviderModelSummary;
   /** The Morpheus rating (higher is better; it falls with the price); undefined when not a finite number. */
   score: number | undefined;
-  /** False when GATEWAY_PROVIDER_ALLOWLIST leaves this provider out of the gateway's choice. */
+  /** False when the gateway will not use this bid: outside GATEWAY_PROVIDER_ALLOWLIST, over GATEWAY_MAX_PRICE_PER_HOUR, or an endpoint it may not dial. */
   usedByGateway: boolean;
 }
 
@@ -105,7 +146,16 @@ export class ModelDirectory {
 
   constructor(
     private readonly reader: Reader,
-    private readonly options: { weights: RatingWeights; providerAllowlist?: readonly Address[]; catalogTtlMs?: number; ratingTtlMs?: number },
+    private readonly options: {
+      weights: RatingWeights;
+      providerAllowlist?: readonly Address[];
+      /** Bids above this price are never used (the operator's GATEWAY_MAX_PRICE_PER_HOUR). */
+      maxPricePerSecond?: bigint;
+      /** False on public chains: offers whose endpoint is a loopback, private or link-local address are dropped. */
+      allowPrivateEndpoints?: boolean;
+      catalogTtlMs?: number;
+      ratingTtlMs?: number;
+    },
   ) {
     this.catalog = new Cached(options.catalogTtlMs ?? 10_000, () => this.loadCatalog());
     this.settings = new Cached(options.catalogTtlMs ?? 10_000, () => getMarketplaceSettings(this.reader));
@@ -119,8 +169,9 @@ export class ModelDirectory {
   async resolve(requested: string): Promise<GatewayModel | undefined> {
     const models = await this.list();
     const wanted = requested.trim();
-    const lower = wanted.toLowerCase();
-    return models.find((m) => m.id === wanted) ?? models.find((m) => m.modelId === lower) ?? models.find((m) => m.name === wanted);
+    // An id wins over everything: a model named "0x<another model's id>" cannot capture it.
+    if (MODEL_ID.test(wanted)) return models.find((m) => m.modelId === wanted.toLowerCase());
+    return models.find((m) => m.id === wanted) ?? models.find((m) => m.name === wanted);
   }
 
   /** The model's active bids the gateway may use, best-rated first (cached per model). */
@@ -175,8 +226,8 @@ export class ModelDirectory {
     for (const modelId of this.ratings.keys()) if (!active.has(modelId)) this.ratings.delete(modelId);
     const nameCount = new Map<string, number>();
     for (const m of offers) nameCount.set(m.name, (nameCount.get(m.name) ?? 0) + 1);
-    return offers.map((m) => ({
-      id: nameCount.get(m.name) === 1 && m.name.trim() !== "" ? m.name : m.modelId,
+    const models = offers.map((m) => ({
+      id: nameCount.get(m.name) === 1 && m.name.trim() !== "" && !MODEL_ID.test(m.name.trim()) ? m.name : m.modelId,
       modelId: m.modelId.toLowerCase() as Hex,
       name: m.name,
       tags: m.tags,
@@ -185,12 +236,20 @@ export class ModelDirectory {
       createdAt: m.createdAt,
       offers: m.bids,
     }));
+    return models;
   }
 
   private async rate(modelId: Hex): Promise<RatedBid[]> {
     const model = (await this.list()).find((m) => m.modelId === modelId);
     if (!model) return [];
     const allow = this.options.providerAllowlist?.map((a) => a.toLowerCase());
+    const { maxPricePerSecond, allowPrivateEndpoints = true } = this.options;
+    // An offer the gateway must not or cannot use never reaches the pool (an endpoint its table
+    // cannot hold or no consumer can dial, a target inside the gateway's network, a price over the cap).
+    const usable = (o: ModelOffer["bids"][number]) =>
+      (!allow?.length || allow.includes(o.provider.toLowerCase())) &&
+      isDialableEndpoint(o.providerEndpoint, { allowPrivate: allowPrivateEndpoints }) &&
+      (maxPricePerSecond === undefined || o.pricePerSecond <= maxPricePerSecond);
     const [settings, modelStats, providerStats] = await Promise.all([
       this.settings.get(),
       getModelStats(this.reader, modelId),
@@ -211,7 +270,7 @@ export class ModelDirectory {
         offer,
         stats: summarizeProviderStats(providerStats[i]),
         score: Number.isFinite(score) ? score : undefined,
-        usedByGateway: !allow?.length || allow.includes(offer.provider.toLowerCase()),
+        usedByGateway: usable(offer),
       };
     });
     // Best first, as the gateway picks; unrated bids (no finite score) last, and never picked (as Go drops them).

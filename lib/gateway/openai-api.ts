@@ -8,7 +8,7 @@ import { MorRpcError } from "@/lib/morrpc";
 import { ApiError } from "./errors";
 import { jsonResponse, toApiError, type ApiContext } from "./http";
 import { runInference, type InferenceKind, type InferenceTrace } from "./inference";
-import type { GatewayModel } from "./models";
+import { keyMayUse, type GatewayModel } from "./models";
 import type { Gateway } from "./runtime";
 
 // --- request schemas ------------------------------------------------------------------------
@@ -39,6 +39,30 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   throw new ApiError("invalid_request_error", `Invalid request: ${param ? `${param}: ` : ""}${issue.message}`, { param });
 }
 
+/**
+ * What a request may ask a provider to generate, within the operator's maxima: `n` over GATEWAY_MAX_N
+ * is refused, token limits over GATEWAY_MAX_TOKENS are lowered to it (OpenAI's SDKs send large
+ * defaults). Each must be a positive integer when present.
+ */
+function limitGeneration(ctx: ApiContext, body: Record<string, unknown>): void {
+  const positiveInteger = (name: string) => {
+    const value = body[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+      throw new ApiError("invalid_request_error", `Invalid request: ${name}: must be a positive integer`, { param: name });
+    }
+    return value;
+  };
+  const n = positiveInteger("n");
+  if (n !== undefined && n > ctx.gateway.maxN) {
+    throw new ApiError("invalid_request_error", `Invalid request: n: at most ${ctx.gateway.maxN} choices per request on this gateway`, { param: "n" });
+  }
+  for (const name of ["max_tokens", "max_completion_tokens"]) {
+    const value = positiveInteger(name);
+    if (value !== undefined && value > ctx.gateway.maxTokens) body[name] = ctx.gateway.maxTokens;
+  }
+}
+
 // --- models ------------------------------------------------------------------------------------
 
 function modelObject(model: GatewayModel) {
@@ -61,8 +85,10 @@ export async function listModels(ctx: ApiContext): Promise<Response> {
   return jsonResponse({ object: "list", data: visible.map(modelObject) });
 }
 
+// `id` comes decoded from the route (Next.js decodes path segments): decoding it again would turn
+// "%25" into a URIError and "a%2541" into another name.
 export async function retrieveModel(ctx: ApiContext, id: string): Promise<Response> {
-  const model = await resolveModel(ctx, decodeURIComponent(id));
+  const model = await resolveModel(ctx, id);
   return jsonResponse(modelObject(model));
 }
 
@@ -76,8 +102,7 @@ async function readCatalog(gateway: Gateway): Promise<GatewayModel[]> {
 }
 
 function isAllowed(ctx: ApiContext, model: GatewayModel): boolean {
-  const allowed = ctx.key.allowedModels;
-  return allowed.length === 0 || allowed.some((a) => a === model.id || a.toLowerCase() === model.modelId || a === model.name);
+  return keyMayUse(ctx.key.allowedModels, model);
 }
 
 /** The requested model, if it exists and this key may use it (else 404, as OpenAI answers both). */
@@ -105,10 +130,16 @@ function presentReply(data: unknown, modelId: string): { body: Record<string, un
   return { body, usage, providerUsage };
 }
 
+/** A provider's token count as a number we can add and store: junk is 0, anything huge the int4 maximum. */
+function tokenCount(value: unknown): number {
+  if (typeof value !== "number" || Number.isNaN(value) || value <= 0) return 0;
+  return Math.min(2_147_483_647, Math.floor(value));
+}
+
 function countTokens(ctx: ApiContext, usage: ProviderUsage | undefined): void {
   if (!usage || !ctx.usage) return;
-  ctx.usage.entry.promptTokens = Math.max(0, Math.floor(usage.prompt_tokens ?? 0));
-  ctx.usage.entry.completionTokens = Math.max(0, Math.floor(usage.completion_tokens ?? 0));
+  ctx.usage.entry.promptTokens = tokenCount(usage.prompt_tokens);
+  ctx.usage.entry.completionTokens = tokenCount(usage.completion_tokens);
 }
 
 function requireInference(gateway: Gateway): NonNullable<Gateway["inference"]> {
@@ -118,7 +149,7 @@ function requireInference(gateway: Gateway): NonNullable<Gateway["inference"]> {
 
 function startInference(ctx: ApiContext, kind: InferenceKind, model: GatewayModel, body: Record<string, unknown>, trace: InferenceTrace, signal: AbortSignal) {
   return runInference(
-    requireInference(ctx.gateway),
+    { ...requireInference(ctx.gateway), log: ctx.gateway.log },
     {
       kind,
       model,
@@ -149,7 +180,7 @@ function requestAbort(request: Request): AbortController {
 }
 
 export async function createEmbeddings(ctx: ApiContext): Promise<Response> {
-  const body = await readJsonBody(ctx.request, ctx.gateway.maxBodyBytes);
+  const body = await readJsonBody(ctx.request, ctx.gateway.maxBodyBytes, { timeoutMs: ctx.gateway.bodyTimeoutMs });
   const request = parse(embeddingsRequest, body);
   ctx.usage!.entry.model = request.model;
   const model = await resolveModel(ctx, request.model);
@@ -169,10 +200,11 @@ export async function createEmbeddings(ctx: ApiContext): Promise<Response> {
 }
 
 export async function createChatCompletion(ctx: ApiContext): Promise<Response> {
-  const body = await readJsonBody(ctx.request, ctx.gateway.maxBodyBytes);
+  const body = await readJsonBody(ctx.request, ctx.gateway.maxBodyBytes, { timeoutMs: ctx.gateway.bodyTimeoutMs });
   const request = parse(chatRequest, body);
   ctx.usage!.entry.model = request.model;
   ctx.usage!.entry.stream = request.stream === true;
+  limitGeneration(ctx, body);
   const model = await resolveModel(ctx, request.model);
   const trace: InferenceTrace = { attempts: 0 };
   const abort = requestAbort(ctx.request);
@@ -258,10 +290,8 @@ function chatEventStream(
         controller.enqueue(sseData(reply.body));
       } catch (thrown) {
         if (s.abort.signal.aborted) return; // cancel() below has already cleaned up
-        const error =
-          thrown instanceof MorRpcError
-            ? new ApiError("upstream_error", `The provider failed mid-stream: ${thrown.message}`)
-            : toApiError(thrown, ctx.requestId, ctx.gateway.log);
+        if (thrown instanceof MorRpcError) ctx.gateway.log.error(`request ${ctx.requestId}: the provider failed mid-stream: ${thrown.code}: ${thrown.message}`);
+        const error = thrown instanceof MorRpcError ? new ApiError("upstream_error", "The provider failed mid-stream.") : toApiError(thrown, ctx.requestId, ctx.gateway.log);
         controller.enqueue(sseData(error.toBody()));
         controller.close();
         finish("error", error.code);

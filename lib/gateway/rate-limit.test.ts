@@ -1,6 +1,6 @@
 // Per-key RPM / TPM limits over a sliding minute, with a hand-driven clock.
 import { describe, expect, it } from "vitest";
-import { formatResetDuration, RateLimiter } from "./rate-limit";
+import { formatResetDuration, FailedAuthLimiter, ConcurrencyLimiter, RateLimiter } from "./rate-limit";
 
 function limiter(options: { defaultRpm?: number; defaultTpm?: number; maxKeys?: number } = {}) {
   const clock = { now: 1_000_000_000_000 }; // on a second boundary
@@ -131,5 +131,48 @@ describe("formatResetDuration", () => {
     expect(formatResetDuration(12_001)).toBe("13s");
     expect(formatResetDuration(60_000)).toBe("1m0s");
     expect(formatResetDuration(61_500)).toBe("1m2s");
+  });
+});
+
+describe("FailedAuthLimiter", () => {
+  it("refuses an address for the rest of its minute once it failed perMinute times; other addresses are not affected", () => {
+    const clock = { now: 1_000_000 };
+    const limiter = new FailedAuthLimiter(3, 100, () => clock.now);
+    for (let i = 0; i < 3; i++) {
+      expect(limiter.blockedFor("203.0.113.7")).toBe(0);
+      limiter.recordFailure("203.0.113.7");
+    }
+    expect(limiter.blockedFor("203.0.113.7")).toBe(60);
+    expect(limiter.blockedFor("198.51.100.1")).toBe(0);
+    clock.now += 45_000;
+    expect(limiter.blockedFor("203.0.113.7")).toBe(15);
+    clock.now += 15_000;
+    expect(limiter.blockedFor("203.0.113.7")).toBe(0);
+  });
+
+  it("never tracks more than maxAddresses: the oldest window is dropped first", () => {
+    const limiter = new FailedAuthLimiter(1, 100);
+    for (let i = 0; i < 10_000; i++) limiter.recordFailure(`address-${i}`);
+    expect(limiter.tracked).toBe(100);
+    expect(limiter.blockedFor("address-9999")).toBeGreaterThan(0);
+    expect(limiter.blockedFor("address-0")).toBe(0);
+  });
+});
+
+describe("ConcurrencyLimiter", () => {
+  it("admits at most max requests per key at once; a request counted out frees its place once", () => {
+    const limiter = new ConcurrencyLimiter(2);
+    const a = limiter.tryEnter("key")!;
+    const b = limiter.tryEnter("key")!;
+    expect(limiter.tryEnter("key")).toBeNull();
+    expect(limiter.tryEnter("other key")).not.toBeNull();
+    a();
+    a(); // twice counts once
+    const c = limiter.tryEnter("key");
+    expect(c).not.toBeNull();
+    expect(limiter.tryEnter("key")).toBeNull();
+    b();
+    c!();
+    expect(new ConcurrencyLimiter(0).tryEnter("key")).not.toBeNull();
   });
 });

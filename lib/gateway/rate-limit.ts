@@ -177,3 +177,68 @@ export function gatewayRateLimiter(): RateLimiter {
   globalForLimiter.morpheusRateLimiter ??= new RateLimiter({ defaultRpm: config.GATEWAY_DEFAULT_RPM, defaultTpm: config.GATEWAY_DEFAULT_TPM });
   return globalForLimiter.morpheusRateLimiter;
 }
+
+/**
+ * Failed authentications per client address, so that guessing keys (each unknown key costs a
+ * database lookup) is bounded: after `perMinute` failures an address is refused until its minute
+ * is over. Fixed one-minute windows; at most `maxAddresses` tracked, the oldest window dropped first.
+ */
+export class FailedAuthLimiter {
+  // Insertion order is window-start order: the oldest windows sit at the front.
+  private readonly windows = new Map<string, { start: number; failures: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly maxAddresses = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds until `address` may try a key again; 0 when it may now. */
+  blockedFor(address: string): number {
+    const window = this.windows.get(address);
+    if (!window) return 0;
+    const left = window.start + windowMs - this.now();
+    if (left <= 0) {
+      this.windows.delete(address);
+      return 0;
+    }
+    return window.failures >= this.perMinute ? Math.ceil(left / 1000) : 0;
+  }
+
+  recordFailure(address: string): void {
+    const window = this.windows.get(address);
+    if (window && window.start + windowMs > this.now()) {
+      window.failures++;
+      return;
+    }
+    this.windows.delete(address);
+    while (this.windows.size >= this.maxAddresses) this.windows.delete(this.windows.keys().next().value!);
+    this.windows.set(address, { start: this.now(), failures: 1 });
+  }
+
+  get tracked(): number {
+    return this.windows.size;
+  }
+}
+
+/** Requests running at once per API key (per gateway instance); `max` 0 = unlimited. */
+export class ConcurrencyLimiter {
+  private readonly running = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  /** Counts a request of `keyId` in and returns how to count it out (once), or null when the key is at its limit. */
+  tryEnter(keyId: string): (() => void) | null {
+    const count = this.running.get(keyId) ?? 0;
+    if (this.max > 0 && count >= this.max) return null;
+    this.running.set(keyId, count + 1);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const now = (this.running.get(keyId) ?? 1) - 1;
+      if (now <= 0) this.running.delete(keyId);
+      else this.running.set(keyId, now);
+    };
+  }
+}

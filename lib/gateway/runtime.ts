@@ -15,7 +15,7 @@ import { assertNativeSecp256k1 } from "@/lib/morrpc";
 import { redactUrls } from "@/lib/redact";
 import type { PromptTimeouts } from "./inference";
 import { ModelDirectory, type GatewayModel } from "./models";
-import { gatewayRateLimiter, type RateLimiter } from "./rate-limit";
+import { ConcurrencyLimiter, FailedAuthLimiter, gatewayRateLimiter, type RateLimiter } from "./rate-limit";
 import { DEFAULT_RATING_WEIGHTS, parseRatingWeights } from "./rating";
 import { SessionManager, type GatewayLog } from "./session-manager";
 import { UsageWriter } from "./usage";
@@ -24,6 +24,10 @@ export interface Gateway {
   directory: ModelDirectory;
   keys: ApiKeyVerifier;
   limits: RateLimiter;
+  /** Failed authentications per client address. */
+  authFailures: FailedAuthLimiter;
+  /** Requests running at once per key. */
+  concurrency: ConcurrencyLimiter;
   usage: UsageWriter;
   /** Absent when no gateway wallet is configured: /api/v1 then lists models but serves no inference. */
   inference?: { sessions: SessionManager; consumer: Consumer };
@@ -32,6 +36,11 @@ export interface Gateway {
   /** Pause between liveness pings of a provider that sends nothing (0 = none). */
   livenessPingMs: number;
   maxBodyBytes: number;
+  /** Longest a client may take to send its body. */
+  bodyTimeoutMs: number;
+  /** Operator maxima of what a request may ask a provider for. */
+  maxN: number;
+  maxTokens: number;
   log: GatewayLog;
   shutdown(): Promise<void>;
 }
@@ -59,6 +68,10 @@ async function buildGateway(): Promise<Gateway> {
       instanceId: config.GATEWAY_INSTANCE_ID ?? `${os.hostname()}:${config.PORT}`,
       sessionSeconds: config.GATEWAY_SESSION_SECONDS,
       maxSessionsPerModel: config.GATEWAY_MAX_SESSIONS_PER_MODEL,
+      maxSessionsTotal: config.GATEWAY_MAX_SESSIONS,
+      maxOpeningsPerProviderPerMinute: config.GATEWAY_MAX_OPENINGS_PER_PROVIDER_PER_MINUTE,
+      maxStakePerSession: config.GATEWAY_MAX_STAKE_PER_SESSION,
+      maxTotalStake: config.GATEWAY_MAX_TOTAL_STAKE,
       idleCloseMs: config.GATEWAY_SESSION_IDLE_SECONDS * 1000,
       renewBeforeSeconds: config.GATEWAY_RENEW_BEFORE_SECONDS,
       directPayment: config.GATEWAY_DIRECT_PAYMENT,
@@ -78,6 +91,8 @@ async function buildGateway(): Promise<Gateway> {
     directory,
     keys: apiKeyVerifier(),
     limits: gatewayRateLimiter(),
+    authFailures: new FailedAuthLimiter(config.GATEWAY_AUTH_FAILURES_PER_MINUTE),
+    concurrency: new ConcurrencyLimiter(config.GATEWAY_MAX_CONCURRENT_PER_KEY),
     usage,
     inference,
     timeoutsFor: (model) => {
@@ -87,6 +102,9 @@ async function buildGateway(): Promise<Gateway> {
     },
     livenessPingMs: config.GATEWAY_LIVENESS_PING_MS,
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+    bodyTimeoutMs: config.GATEWAY_BODY_TIMEOUT_MS,
+    maxN: config.GATEWAY_MAX_N,
+    maxTokens: config.GATEWAY_MAX_TOKENS,
     log,
     async shutdown() {
       await inference?.sessions.stop();
@@ -110,6 +128,9 @@ export function modelDirectory(): ModelDirectory {
       {
         weights: config.GATEWAY_RATING_WEIGHTS ? parseRatingWeights(config.GATEWAY_RATING_WEIGHTS) : DEFAULT_RATING_WEIGHTS,
         providerAllowlist: config.GATEWAY_PROVIDER_ALLOWLIST as Address[],
+        maxPricePerSecond: config.GATEWAY_MAX_PRICE_PER_HOUR === undefined ? undefined : config.GATEWAY_MAX_PRICE_PER_HOUR / 3600n,
+        // Providers on the local chain run on this machine; on a public chain such an endpoint points into the gateway's network.
+        allowPrivateEndpoints: config.CHAIN === "local",
       },
     );
   }

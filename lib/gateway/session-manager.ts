@@ -7,7 +7,19 @@
 // withdraws stakes released from hold, and after a restart puts the pool back in order.
 import { randomUUID } from "node:crypto";
 import type { Address, Hash, Hex } from "viem";
-import { getSession, getUserSessionIds, getUserSessionIdsPage, getUserStakesOnHold, getProvider, getBid, readMany, type Session } from "@/lib/chain/reads";
+import {
+  getBid,
+  getProvider,
+  getSession,
+  getSessionEconomics,
+  getUserSessionIds,
+  getUserSessionIdsPage,
+  getUserStakesOnHold,
+  readMany,
+  stakeForDuration,
+  type Session,
+  type SessionEconomics,
+} from "@/lib/chain/reads";
 import { withdrawUserStakes } from "@/lib/chain/writes";
 import {
   obtainCloseReceipt,
@@ -35,7 +47,16 @@ export interface SessionManagerOptions {
   instanceId: string;
   /** How long the sessions it opens last (the stake is sized from it and the bid price). */
   sessionSeconds: number;
+  /** Unsettled sessions (opening, idle, busy, closing) per model, all instances together. */
   maxSessionsPerModel: number;
+  /** Unsettled sessions across all models, all instances together (default: no cap beyond the per-model one). */
+  maxSessionsTotal?: number;
+  /** Sessions opened with one provider per minute, all instances together (default 10). */
+  maxOpeningsPerProviderPerMinute?: number;
+  /** Offers whose session needs a larger stake (wei) are not used. */
+  maxStakePerSession?: bigint;
+  /** Stake (wei) of all unsettled sessions together; no opening goes past it. */
+  maxTotalStake?: bigint;
   /** A session unused this long is closed. */
   idleCloseMs: number;
   /** Sessions this close to their end are not handed out; recently used ones are replaced first. */
@@ -103,6 +124,16 @@ const RELEASE_RETRY_MAX_MS = 5_000;
 
 type PendingRelease = { lease: SessionLease; outcome: "ok" | "broken"; note: string | null; claimedAt: number; tries: number };
 
+/** A request waiting at the cap is woken by releases in this process; this slow poll catches other instances'. */
+const WAITER_POLL_MS = 2_000;
+const DEFAULT_OPENINGS_PER_PROVIDER_PER_MINUTE = 10;
+const ECONOMICS_TTL_MS = 60_000;
+/** Sessions that hold stake and a slot: everything not yet closed or failed. */
+const UNSETTLED = ["opening", "idle", "busy", "closing"];
+
+/** Why no session could be reserved for an offer. */
+type Refusal = "model_cap" | "total_cap" | "total_stake" | "provider_rate" | "session_stake";
+
 type RawSessionRow = {
   id: string;
   session_id: string | null;
@@ -115,6 +146,10 @@ type RawSessionRow = {
 export class SessionManager {
   private readonly txQueue = new TxQueue();
   private readonly cooldown = new Map<string, { until: number; reason: string }>();
+  /** Providers whose fresh session failed before any reply: no new session is opened with them for a cooldown. */
+  private readonly openingPause = new Map<string, number>();
+  /** The compute budget figures that size stakes: they change once a day, and reading them takes several calls. */
+  private economics: { at: number; value: Promise<SessionEconomics> } | undefined;
   /** Requests waiting for a session of a model (at its cap), oldest first. */
   private readonly waiters = new Map<Hex, Set<() => void>>();
   private maintenanceTimer: NodeJS.Timeout | undefined;
@@ -173,6 +208,21 @@ export class SessionManager {
     this.o.log.error(`provider ${provider} skipped for ${Math.round(this.o.providerCooldownMs / 1000)} s: ${reason}`);
   }
 
+  /**
+   * A fresh session with `provider` failed before any reply, whatever the error: no new session is
+   * opened with it for a cooldown (each opening stakes MOR), while its sessions already open still serve.
+   */
+  pauseOpenings(provider: Address | string, reason: string): void {
+    this.openingPause.set(provider.toLowerCase(), Date.now() + this.o.providerCooldownMs);
+    this.o.log.error(`no new sessions with provider ${provider} for ${Math.round(this.o.providerCooldownMs / 1000)} s: its fresh session failed before any reply: ${reason}`);
+  }
+
+  private openingsPaused(provider: string): boolean {
+    const until = this.openingPause.get(provider.toLowerCase());
+    if (until !== undefined && until <= Date.now()) this.openingPause.delete(provider.toLowerCase());
+    return until !== undefined && until > Date.now();
+  }
+
   private inCooldown(provider: string): boolean {
     const entry = this.cooldown.get(provider.toLowerCase());
     if (entry && entry.until <= Date.now()) this.cooldown.delete(provider.toLowerCase());
@@ -203,8 +253,15 @@ export class SessionManager {
 
       let atCap = false;
       for (const offer of candidates) {
+        if (this.openingsPaused(offer.provider)) continue;
+        signal?.throwIfAborted(); // the client left: open nothing more for it
         const reserved = await this.reserveOpening(model.modelId, offer);
-        if (!reserved) {
+        if (reserved === "provider_rate") continue; // enough openings with this provider for now: the next offer
+        if (reserved === "session_stake") {
+          failed.add(offer.provider.toLowerCase()); // its session would need more stake than the operator allows
+          continue;
+        }
+        if (typeof reserved === "string") {
           atCap = true;
           break;
         }
@@ -221,10 +278,15 @@ export class SessionManager {
           this.markProviderFailed(offer.provider, `opening a session failed: ${(error as Error).message}`);
         }
       }
-      if (!atCap) continue; // every candidate failed: the loop ends with the 503 above
+      if (!atCap && candidates.every((o) => failed.has(o.provider.toLowerCase()))) continue; // the loop ends with the 503 above
+      if (!atCap) {
+        // Every remaining offer is paused or at its opening rate: wait for a session to free up.
+        await this.waitForRelease(model.modelId, deadline, signal);
+        continue;
+      }
       // Idle sessions this request cannot use (provider in cooldown or no longer offered) must not
-      // keep the model at its cap: they are handed to the maintenance loop to close.
-      if ((await this.evictUnusableIdle(model.modelId, candidates.map((o) => o.provider.toLowerCase()))) > 0) continue;
+      // keep the model at its cap: they are closed now, and their close wakes the waiters.
+      if ((await this.evictUnusableIdle(model.modelId, candidates.map((o) => o.provider.toLowerCase()))) > 0) void this.maintain().catch(() => {});
       await this.waitForRelease(model.modelId, deadline, signal);
     }
   }
@@ -259,8 +321,7 @@ export class SessionManager {
           UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, last_used_at = now(), request_count = request_count + 1
           WHERE id = ${p.lease.rowId}::uuid AND state = 'busy' AND claim_token = ${p.lease.claimToken}::uuid`;
         // One session freed: wake the longest waiter for this model, not all of them.
-        const waiting = this.waiters.get(p.lease.modelId);
-        waiting?.values().next().value?.();
+        this.wake(p.lease.modelId);
       } else {
         // The maintenance loop closes it (with the provider's receipt if it still answers).
         await this.o.db.$executeRaw`
@@ -366,25 +427,44 @@ export class SessionManager {
     };
   }
 
-  /** Writes the 'opening' row if the model is below its cap; the check and insert are atomic. */
-  private async reserveOpening(modelId: Hex, offer: RankedOffer): Promise<GatewaySession | null> {
+  /**
+   * Writes the 'opening' row if every spending limit allows one more session: per model, in total,
+   * per provider per minute, stake per session and in total. Checks and insert are atomic across
+   * instances (one lock per wallet), and every unsettled session counts, closing ones included.
+   */
+  private async reserveOpening(modelId: Hex, offer: RankedOffer): Promise<GatewaySession | Refusal> {
+    const stake = stakeForDuration(await this.sessionEconomics(), offer.pricePerSecond, BigInt(this.o.sessionSeconds));
+    if (this.o.maxStakePerSession !== undefined && stake > this.o.maxStakePerSession) {
+      this.o.log.error(`bid ${offer.bidId} of ${offer.provider} skipped: its session needs a stake of ${stake} wei, over GATEWAY_MAX_STAKE_PER_SESSION`);
+      return "session_stake";
+    }
+    const provider = offer.provider.toLowerCase();
     return this.o.db.$transaction(async (tx) => {
-      // Serialises openers of this model across instances (on PGlite, transactions already are).
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`gateway-open:${this.wallet}:${modelId}`}))`;
-      const [{ live }] = await tx.$queryRaw<{ live: number }[]>`
-        SELECT count(*)::int AS live FROM gateway_sessions
-        WHERE model_id = ${modelId} AND user_address = ${this.wallet} AND chain_id = ${this.chainId} AND state IN ('opening', 'idle', 'busy')`;
-      if (live >= this.o.maxSessionsPerModel) return null;
+      // Serialises the wallet's openers across instances (on PGlite, transactions already are).
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`gateway-open:${this.wallet}`}))`;
+      const [usage] = await tx.$queryRaw<{ model: number; total: number; staked: string; recent: number }[]>`
+        SELECT
+          count(*) FILTER (WHERE state::text = ANY(${UNSETTLED}::text[]) AND model_id = ${modelId})::int AS model,
+          count(*) FILTER (WHERE state::text = ANY(${UNSETTLED}::text[]))::int AS total,
+          COALESCE(sum(stake) FILTER (WHERE state::text = ANY(${UNSETTLED}::text[])), 0)::text AS staked,
+          count(*) FILTER (WHERE provider_address = ${provider} AND created_at > now() - interval '1 minute')::int AS recent
+        FROM gateway_sessions
+        WHERE user_address = ${this.wallet} AND chain_id = ${this.chainId}`;
+      if (usage.model >= this.o.maxSessionsPerModel) return "model_cap";
+      if (this.o.maxSessionsTotal !== undefined && usage.total >= this.o.maxSessionsTotal) return "total_cap";
+      if (this.o.maxTotalStake !== undefined && BigInt(usage.staked) + stake > this.o.maxTotalStake) return "total_stake";
+      if (usage.recent >= (this.o.maxOpeningsPerProviderPerMinute ?? DEFAULT_OPENINGS_PER_PROVIDER_PER_MINUTE)) return "provider_rate";
       return tx.gatewaySession.create({
         data: {
           chainId: this.chainId,
           userAddress: this.wallet,
           modelId,
           bidId: offer.bidId.toLowerCase(),
-          providerAddress: offer.provider.toLowerCase(),
+          providerAddress: provider,
           providerEndpoint: offer.endpoint,
           pricePerSecond: offer.pricePerSecond.toString(),
-          stake: "0",
+          // What it will stake, so that concurrent openings count it against the total at once.
+          stake: stake.toString(),
           state: "opening",
           claimedBy: this.o.instanceId,
           claimedAt: new Date(),
@@ -392,6 +472,16 @@ export class SessionManager {
       });
       // On PGlite (one connection) many requests queue for it: wait longer than Prisma's 2 s for a turn.
     }, { maxWait: 10_000, timeout: 10_000 });
+  }
+
+  /** For counting a session's stake against the caps before its approval (which reads them afresh). */
+  private sessionEconomics(): Promise<SessionEconomics> {
+    if (!this.economics || Date.now() - this.economics.at > ECONOMICS_TTL_MS) {
+      const value = getSessionEconomics(this.o.consumer.ctx);
+      this.economics = { at: Date.now(), value };
+      value.catch(() => (this.economics = undefined));
+    }
+    return this.economics.value;
   }
 
   private async openReserved(row: GatewaySession, offer: RankedOffer, signal?: AbortSignal, usage?: UsageStart): Promise<SessionLease> {
@@ -406,7 +496,14 @@ export class SessionManager {
         where: { id: row.id },
         data: { providerPubKey: pending.approval.providerPubKey, stake: pending.stake.toString() },
       });
-      const opened = await this.txQueue.run(() => openApprovedSession(this.o.consumer, pending));
+      if (this.o.maxStakePerSession !== undefined && pending.stake > this.o.maxStakePerSession) {
+        throw new Error(`the session needs a stake of ${pending.stake} wei, over GATEWAY_MAX_STAKE_PER_SESSION`);
+      }
+      const opened = await this.txQueue.run(() => {
+        // Queued behind other transactions: a request whose client left meanwhile opens nothing.
+        signal?.throwIfAborted();
+        return openApprovedSession(this.o.consumer, pending);
+      });
       const claimToken = randomUUID();
       // The claim and the request's running usage record in one statement, as claimIdle does.
       await this.o.db.$queryRaw`
@@ -426,6 +523,7 @@ export class SessionManager {
       await this.o.db.gatewaySession
         .update({ where: { id: row.id }, data: { state: "failed", claimedBy: null, note: truncate((error as Error).message) } })
         .catch(() => {});
+      this.wake(row.modelId as Hex); // its slot under the caps is free again
       throw error;
     }
   }
@@ -439,7 +537,7 @@ export class SessionManager {
     if (!waiting) this.waiters.set(modelId, (waiting = new Set()));
     const queue = waiting;
     return new Promise((resolve, reject) => {
-      // Woken by a release in this process; the short poll catches releases by other instances.
+      // Woken by a release or close in this process; the slow poll catches other instances'.
       const leave = () => {
         clearTimeout(timer);
         queue.delete(done);
@@ -454,10 +552,15 @@ export class SessionManager {
         leave();
         reject(signal?.reason ?? new Error("aborted"));
       };
-      const timer = setTimeout(done, Math.min(remaining, 200));
+      const timer = setTimeout(done, Math.min(remaining, WAITER_POLL_MS));
       queue.add(done);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  /** A session of `modelId` was freed or a slot under the caps opened: the longest waiter tries again. */
+  private wake(modelId: Hex): void {
+    this.waiters.get(modelId)?.values().next().value?.();
   }
 
   // --- background upkeep ----------------------------------------------------------------------
@@ -493,11 +596,14 @@ export class SessionManager {
     for (const row of toClose) {
       if (this.stopped) break;
       if (row.renew) await this.renew(row.model_id as Hex).catch((e) => this.o.log.error(`renewing a session of ${row.model_id}: ${(e as Error).message}`));
-      await this.close(row.id).catch(async (e) => {
-        this.o.log.error(`closing session row ${row.id} failed, retrying in ${this.closeRetryMs / 1000} s: ${(e as Error).message}`);
-        // Hand it back (any instance may retry after the pause) instead of holding it until the claim counts as abandoned.
-        await this.o.db.$executeRaw`UPDATE gateway_sessions SET claimed_by = NULL, claimed_at = now() WHERE id = ${row.id}::uuid AND state = 'closing'`;
-      });
+      await this.close(row.id).then(
+        () => this.wake(row.model_id as Hex), // a slot under the caps is free
+        async (e) => {
+          this.o.log.error(`closing session row ${row.id} failed, retrying in ${this.closeRetryMs / 1000} s: ${(e as Error).message}`);
+          // Hand it back (any instance may retry after the pause) instead of holding it until the claim counts as abandoned.
+          await this.o.db.$executeRaw`UPDATE gateway_sessions SET claimed_by = NULL, claimed_at = now() WHERE id = ${row.id}::uuid AND state = 'closing'`;
+        },
+      );
     }
     if (Date.now() - this.lastWithdrawAt > WITHDRAW_EVERY_MS) {
       this.lastWithdrawAt = Date.now();
@@ -510,8 +616,10 @@ export class SessionManager {
     const model = (await this.o.directory.list()).find((m) => m.modelId === modelId);
     if (!model) return;
     for (const offer of (await this.o.directory.rankedOffers(model)).filter((o) => !this.inCooldown(o.provider))) {
+      if (this.openingsPaused(offer.provider)) continue;
       const reserved = await this.reserveOpening(modelId, offer);
-      if (!reserved) return; // at the cap: the pool is big enough already
+      if (reserved === "provider_rate" || reserved === "session_stake") continue;
+      if (typeof reserved === "string") return; // at a cap: the pool is big enough already
       try {
         const lease = await this.openReserved(reserved, offer);
         await this.release(lease, "ok");

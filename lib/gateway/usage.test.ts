@@ -56,6 +56,49 @@ describe("UsageWriter with running records", () => {
   });
 });
 
+describe("UsageWriter with records the table cannot take as they are", () => {
+  it("writes a record with a model name over 200 characters or with a NUL, and 1e12 / Infinity / NaN / negative token counts, clamped", async () => {
+    const errors: string[] = [];
+    const writer = new UsageWriter(db, { error: (m) => errors.push(m) });
+    const cases: [string, Partial<UsageEntry>][] = [
+      ["long-model", { model: "m".repeat(5000) }],
+      ["nul-model", { model: "bad\u0000name" }],
+      ["surrogate-model", { model: `${"x".repeat(199)}\u{1F600}`, errorCode: "\uD800".repeat(100) }],
+      ["huge-tokens", { promptTokens: 1e12, completionTokens: Infinity, ttftMs: 1e300, durationMs: Number.MAX_VALUE }],
+      ["junk-tokens", { promptTokens: Number.NaN, completionTokens: -5, ttftMs: -1 }],
+    ];
+    for (const [id, fields] of cases) writer.record({ ...entry(id), ...fields });
+    writer.record(entry("after-the-bad-ones"));
+    await writer.flush(Date.now() + 10_000);
+    expect(writer.pending).toBe(0);
+    const rows = new Map((await db.usageRecord.findMany({ where: { requestId: { in: [...cases.map(([id]) => id), "after-the-bad-ones"] } } })).map((r) => [r.requestId, r]));
+    expect(rows.size).toBe(cases.length + 1);
+    expect(rows.get("long-model")!.model).toBe("m".repeat(200));
+    expect(rows.get("nul-model")!.model).toBe("badname");
+    expect(rows.get("surrogate-model")!.model).toBe("x".repeat(199)); // the emoji's pair is not split
+    expect(rows.get("huge-tokens")).toMatchObject({ promptTokens: 2_147_483_647, completionTokens: 2_147_483_647, ttftMs: 2_147_483_647, durationMs: 2_147_483_647 });
+    expect(rows.get("junk-tokens")).toMatchObject({ promptTokens: 0, completionTokens: 0, ttftMs: 0 });
+    expect(errors).toEqual([]);
+  });
+
+  it("drops a row the database refuses (its key was deleted) alone: the rest of its batch and later records are written", async () => {
+    const errors: string[] = [];
+    const writer = new UsageWriter(db, { error: (m) => errors.push(m) });
+    for (let i = 0; i < 7; i++) writer.record(entry(`batch-${i}`));
+    writer.record({ ...entry("orphan"), apiKeyId: "00000000-0000-4000-8000-000000000000" });
+    for (let i = 7; i < 12; i++) writer.record(entry(`batch-${i}`));
+    await writer.flush(Date.now() + 10_000);
+    expect(writer.pending).toBe(0);
+    expect(writer.dropped).toBe(1);
+    expect(await db.usageRecord.count({ where: { requestId: { startsWith: "batch-" } } })).toBe(12);
+    expect(errors.filter((m) => m.includes("DROPPED the record of request orphan"))).toHaveLength(1);
+
+    writer.record(entry("later"));
+    await writer.flush(Date.now() + 10_000);
+    expect(await db.usageRecord.count({ where: { requestId: "later" } })).toBe(1);
+  });
+});
+
 describe("UsageWriter during a database outage", () => {
   it("queues at most maxQueued records; the rest are dropped, counted and logged", async () => {
     const errors: string[] = [];

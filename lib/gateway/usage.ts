@@ -7,6 +7,9 @@
 // the process without limit. Records are keyed by request id, so a retried batch never duplicates one.
 // A request that claimed a session already has a "running" record (written by the claim, see
 // session-manager.ts): its final record completes that row instead of adding one.
+// What a client or provider put in a record (a model name, token counts) is cleaned and clamped to
+// the columns when queued, and a row the database still refuses is found by splitting its batch and
+// dropped alone, so one bad record never holds back the ones behind it.
 import { Prisma, type Db } from "@/lib/db";
 
 export interface UsageEntry {
@@ -23,6 +26,44 @@ export interface UsageEntry {
   durationMs: number;
   status: "ok" | "error";
   errorCode?: string;
+}
+
+/** Column limits of usage_records (prisma/schema.prisma). */
+const MAX_INT = 2_147_483_647;
+const COLUMN_LENGTH = { requestId: 64, model: 200, providerAddress: 42, sessionId: 66, errorCode: 64 } as const;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text as a column takes it: no NUL (PostgreSQL text cannot hold one), no lone surrogate, at most `max` characters. */
+function columnText(value: unknown, max: number): string {
+  const text = (typeof value === "string" ? value : String(value ?? "")).replace(/\0/g, "").replace(LONE_SURROGATE, "\uFFFD");
+  if (text.length <= max) return text;
+  // Never split a surrogate pair.
+  const cut = text.slice(0, max);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+/** A count as an int4 column takes it: an integer from 0 to 2^31-1 (NaN, negatives and junk are 0, Infinity and 1e12 the maximum). */
+function columnInt(value: unknown): number {
+  const n = typeof value === "number" ? value : Number(value);
+  if (Number.isNaN(n) || n <= 0) return 0;
+  return n >= MAX_INT ? MAX_INT : Math.floor(n);
+}
+
+/** The record as the table takes it: every field a client or provider could have set, cleaned and clamped. */
+export function usageRow(entry: UsageEntry): UsageEntry {
+  return {
+    ...entry,
+    requestId: columnText(entry.requestId, COLUMN_LENGTH.requestId),
+    model: columnText(entry.model, COLUMN_LENGTH.model),
+    ...(entry.providerAddress !== undefined ? { providerAddress: columnText(entry.providerAddress, COLUMN_LENGTH.providerAddress) } : {}),
+    ...(entry.sessionId !== undefined ? { sessionId: columnText(entry.sessionId, COLUMN_LENGTH.sessionId) } : {}),
+    promptTokens: columnInt(entry.promptTokens),
+    completionTokens: columnInt(entry.completionTokens),
+    ...(entry.ttftMs !== undefined ? { ttftMs: columnInt(entry.ttftMs) } : {}),
+    durationMs: columnInt(entry.durationMs),
+    ...(entry.errorCode !== undefined ? { errorCode: columnText(entry.errorCode, COLUMN_LENGTH.errorCode) } : {}),
+  };
 }
 
 const BATCH_SIZE = 200;
@@ -59,7 +100,7 @@ export class UsageWriter {
       }
       return;
     }
-    this.queue.push(entry);
+    this.queue.push(usageRow(entry));
     this.schedule(FLUSH_DELAY_MS);
   }
 
@@ -108,12 +149,34 @@ export class UsageWriter {
     const batch = this.queue.slice(0, BATCH_SIZE);
     if (batch.length === 0) return;
     try {
-      await writeUsageRecords(this.db, batch);
+      await this.insertIsolating(batch);
       this.queue.splice(0, batch.length);
       this.backoffMs = 0;
     } catch (error) {
       this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(200, this.backoffMs * 2));
       this.log.error(`usage records: insert of ${batch.length} failed, retrying in ${this.backoffMs} ms (${this.queue.length} queued): ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Writes `rows` (writeUsageRecords); when the database refuses them, splits the batch in halves until the refused
+   * row is alone. A lone row refused while the database answers a probe is the row's fault: it is
+   * dropped and logged. Throws (everything stays queued) when the database itself is failing.
+   */
+  private async insertIsolating(rows: UsageEntry[]): Promise<void> {
+    try {
+      await writeUsageRecords(this.db, rows);
+      return;
+    } catch (error) {
+      if (rows.length > 1) {
+        const half = Math.ceil(rows.length / 2);
+        await this.insertIsolating(rows.slice(0, half));
+        await this.insertIsolating(rows.slice(half));
+        return;
+      }
+      await this.db.$queryRaw`SELECT 1`; // throws during an outage: then the row is not to blame
+      this.droppedCount++;
+      this.log.error(`usage records: DROPPED the record of request ${rows[0].requestId}: the database refuses it: ${(error as Error).message}`);
     }
   }
 }

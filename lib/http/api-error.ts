@@ -8,6 +8,7 @@ export type ApiErrorCode =
   | "model_not_found"
   | "invalid_request_error"
   | "request_too_large"
+  | "request_timeout"
   | "rate_limit_exceeded"
   | "no_provider_available"
   | "upstream_error"
@@ -21,6 +22,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   model_not_found: 404,
   invalid_request_error: 400,
   request_too_large: 413,
+  request_timeout: 408,
   rate_limit_exceeded: 429,
   no_provider_available: 503,
   upstream_error: 502,
@@ -36,6 +38,7 @@ const typeOf: Record<ApiErrorCode, string> = {
   model_not_found: "invalid_request_error",
   invalid_request_error: "invalid_request_error",
   request_too_large: "invalid_request_error",
+  request_timeout: "invalid_request_error",
   rate_limit_exceeded: "requests",
   no_provider_available: "service_unavailable",
   upstream_error: "upstream_error",

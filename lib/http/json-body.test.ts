@@ -71,4 +71,23 @@ describe("readJsonBody", () => {
     expect(await outcome(() => readJsonBody(request, LIMIT))).toMatchObject({ code: "request_too_large", status: 413 });
     expect(pulled).toBe(false);
   });
+
+  it("answers 408 when a fetch Request's body does not arrive within the deadline (a slow sender)", async () => {
+    const encoder = new TextEncoder();
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode('{"model":'));
+        // …and nothing more: the sender stalls.
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const request = new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit);
+    expect(await outcome(() => readJsonBody(request, LIMIT, { timeoutMs: 200 }))).toMatchObject({ code: "request_timeout", status: 408 });
+    expect(cancelled).toBe(true);
+    const whole = new Request("http://x/", { method: "POST", body: '{"model":"m"}' });
+    expect(await outcome(() => readJsonBody(whole, LIMIT, { timeoutMs: 200 }))).toEqual({ body: { model: "m" } });
+  });
 });

@@ -3,8 +3,11 @@
 import type { IncomingMessage } from "node:http";
 import { ApiError } from "./api-error";
 
-/** The request body as a JSON object, or ApiError 413 / 400. Reads at most `maxBytes`. */
-export async function readJsonBody(request: Request | IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+/**
+ * The request body as a JSON object, or ApiError 413 / 400. Reads at most `maxBytes`; a fetch
+ * Request's body not complete within `timeoutMs` is ApiError 408 (a slow sender holds no handler long).
+ */
+export async function readJsonBody(request: Request | IncomingMessage, maxBytes: number, { timeoutMs }: { timeoutMs?: number } = {}): Promise<Record<string, unknown>> {
   const tooLarge = () => new ApiError("request_too_large", `Request body too large: the limit is ${maxBytes} bytes.`, { status: 413 });
   const isFetchRequest = request instanceof Request;
   const declared = Number(isFetchRequest ? request.headers.get("content-length") : request.headers["content-length"]);
@@ -14,11 +17,31 @@ export async function readJsonBody(request: Request | IncomingMessage, maxBytes:
   if (isFetchRequest) {
     if (request.body) {
       const reader = request.body.getReader();
+      let timedOut = false;
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              void reader.cancel().catch(() => {}); // the pending read then ends
+            }, timeoutMs);
       for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch {
+          clearTimeout(timer);
+          throw new ApiError("invalid_request_error", "The request body could not be read.");
+        }
+        if (timedOut) throw new ApiError("request_timeout", `The request body was not received within ${Math.ceil((timeoutMs ?? 0) / 1000)} s.`);
+        const { done, value } = chunk;
+        if (done) {
+          clearTimeout(timer);
+          break;
+        }
         size += value.byteLength;
         if (size > maxBytes) {
+          clearTimeout(timer);
           await reader.cancel().catch(() => {});
           throw tooLarge();
         }

@@ -5,8 +5,9 @@ const colors: Record<string, string> = { chain: "35", db: "36", app: "32", start
 export function logger(scope: string) {
   const tag = process.stdout.isTTY ? `\x1b[${colors[scope] ?? "37"}m[${scope}]\x1b[0m` : `[${scope}]`;
   return {
-    info: (message: string) => console.log(`${tag} ${message}`),
-    // Error texts can quote a failed RPC request's URL, which may hold the RPC provider's API key.
+    // Both levels: a configured RPC_URL or model URL, or an error quoting a failed request's URL,
+    // may hold the RPC or model provider's API key (in the path, the query or before the host).
+    info: (message: string) => console.log(`${tag} ${redactUrls(message)}`),
     error: (message: string) => console.error(`${tag} ${redactUrls(message)}`),
   };
 }

@@ -55,7 +55,8 @@ beforeAll(async () => {
   // A model whose only provider's endpoint has nothing listening (port 1 is never ours).
   await seedProvider(chain, { providerIndex: UNREACHABLE_PROVIDER, endpoint: "127.0.0.1:1", name: UNREACHABLE_MODEL });
   database = await startDatabase(cleanup);
-  gateway = await startGateway(cleanup, { chain, database, instanceId: "openai-api-tests" });
+  // The load test below runs 50 streams of one key at once.
+  gateway = await startGateway(cleanup, { chain, database, instanceId: "openai-api-tests", env: { GATEWAY_MAX_CONCURRENT_PER_KEY: "64" } });
   key = await createKey(database.db);
   client = openaiFor(gateway, key);
 });
@@ -332,6 +333,50 @@ describe("errors, in OpenAI's shape and status, each with an x-request-id", () =
     expect(error).toMatchObject({ status: 503, code: "no_provider_available", type: "service_unavailable", param: null });
     const record = await usageRecord(database.db, error.requestID);
     expect(record).toMatchObject({ model: UNREACHABLE_MODEL, status: "error", errorCode: "no_provider_available" });
+  });
+});
+
+describe("hostile input (issue 10)", () => {
+  const call = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
+    fetch(`${gateway.baseURL}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...init.headers } });
+
+  it("GET /models/{id} decodes the id once: %25 is a 404, not a URIError's 500", async () => {
+    for (const id of ["%25", "%25E0%25A4%25A", "a%2541"]) {
+      const response = await call(`/models/${id}`);
+      expect(response.status, id).toBe(404);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
+    }
+  });
+
+  it("n over GATEWAY_MAX_N is refused; max_tokens over GATEWAY_MAX_TOKENS reaches the model lowered to it", async () => {
+    const tooMany = await apiError(client.chat.completions.create({ model: MODEL, messages, n: 9 }));
+    expect(tooMany).toMatchObject({ status: 400, param: "n" });
+    const wrongType = await call("/chat/completions", { method: "POST", body: JSON.stringify({ model: MODEL, messages, max_tokens: "lots" }) });
+    expect(wrongType.status).toBe(400);
+
+    const before = upstream.requests.length;
+    await client.chat.completions.create({ model: MODEL, messages, max_tokens: 1_000_000_000, max_completion_tokens: 2_000_000 });
+    const sent = upstream.requests.slice(before).find((r) => r.path.endsWith("/chat/completions"))!;
+    expect(sent.body).toMatchObject({ max_tokens: 32_768, max_completion_tokens: 32_768 });
+  });
+
+  it("an upstream model's error text does not reach the API user: a clean message with its parameter", async () => {
+    // The demo model takes no token arrays; the gateway passes them on.
+    const error = await apiError(client.embeddings.create({ model: MODEL, input: [[1, 2, 3]] }));
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/^400 The provider's model refused the request as invalid/);
+    expect(error.message).not.toMatch(/demo model|token arrays/);
+  });
+
+  it("an address that keeps presenting wrong keys is refused for the rest of the minute, even with a right key; other addresses are not", async () => {
+    const from = (address: string, bearer: string) => call("/models", { headers: { authorization: `Bearer ${bearer}`, "x-forwarded-for": address } });
+    const wrong = key.slice(0, -4) + (key.endsWith("AAAA") ? "BBBB" : "AAAA");
+    for (let i = 0; i < 30; i++) expect((await from("203.0.113.9", wrong)).status).toBe(401);
+    const refused = await from("203.0.113.9", key);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limit_exceeded");
+    expect((await from("203.0.113.10", key)).status).toBe(200);
   });
 });
 

@@ -220,7 +220,8 @@ describe("the per-model cap", () => {
     const next = await p.manager.acquire(model);
     expect(next).toMatchObject({ opened: true });
     expect(next.session.provider.toLowerCase()).toBe(address(FAR));
-    expect(await rowOf(p, first.rowId)).toMatchObject({ state: "closing" });
+    // Closing sessions count toward the cap (issue 10): the idle one was closed to make room.
+    expect(["closing", "closed"]).toContain((await rowOf(p, first.rowId)).state);
     await p.manager.release(next, "ok");
   });
 });
