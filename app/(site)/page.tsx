@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { Suspense } from "react";
+import { LandingFigures, LandingFiguresFallback } from "@/components/landing-figures";
 
 const steps = [
   {
@@ -31,14 +33,24 @@ export default function LandingPage() {
           sessions live on the Compute Node smart contracts; prompts go straight to the provider over an encrypted
           peer-to-peer protocol. Don&apos;t want to run a node? Use the gateway with a simple API key and any OpenAI SDK.
         </p>
-        <div className="flex gap-4">
-          <Link href="/models" className="rounded-lg bg-brand-500 px-5 py-2.5 font-medium text-ink-950 hover:bg-brand-400">
+        <div className="flex flex-wrap gap-4">
+          {/* Leads through connect → sign in → the create-key form (the dashboard opens it on ?new-key). */}
+          <Link href="/dashboard?new-key" className="rounded-lg bg-brand-500 px-5 py-2.5 font-medium text-ink-950 hover:bg-brand-400">
+            Get an API key
+          </Link>
+          <Link href="/models" className="rounded-lg border border-line px-5 py-2.5 font-medium text-fg-soft hover:border-brand-500">
             Browse models
           </Link>
           <Link href="/docs" className="rounded-lg border border-line px-5 py-2.5 font-medium text-fg-soft hover:border-brand-500">
             Use the API
           </Link>
         </div>
+      </section>
+
+      <section aria-label="The marketplace right now">
+        <Suspense fallback={<LandingFiguresFallback />}>
+          <LandingFigures />
+        </Suspense>
       </section>
 
       <section aria-labelledby="how-it-works" className="space-y-6">

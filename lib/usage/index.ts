@@ -13,6 +13,7 @@ export {
   countUsageRows,
   listUsageRows,
   usageRowBatches,
+  requestsServedSince,
   type UsageKey,
   type UsageTotals,
   type UsageBucket,

@@ -228,3 +228,10 @@ export async function* usageRowBatches(db: Db, userId: string, window: UsageWind
     after = { createdAt: last.createdAt, id: last.id };
   }
 }
+
+/** Requests the gateway served successfully since `since`, all users together (a public figure of the landing page). */
+export async function requestsServedSince(db: Db, since: Date): Promise<number> {
+  const [row] = await db.$queryRaw<{ count: number }[]>`
+    SELECT count(*)::int AS count FROM usage_records WHERE status = 'ok' AND created_at >= ${since}`;
+  return row.count;
+}
