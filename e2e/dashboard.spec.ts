@@ -66,7 +66,7 @@ test("get an API key, call the gateway with the OpenAI SDK, see the request on t
 
   // Filtered to the key, the CSV holds exactly the rows the page shows.
   const keyId = await keyIdOf(page, "e2e app");
-  await page.getByLabel("Key", { exact: true }).selectOption(keyId);
+  await page.locator('select[name="key"]').selectOption(keyId);
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(new RegExp(`key=${keyId}`));
   const shown = await page.getByTestId("usage-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-request-id")));
@@ -118,6 +118,6 @@ test("another wallet's key id on the usage page is a 404, and the export refuses
 });
 
 async function keyIdOf(page: import("@playwright/test").Page, name: string): Promise<string> {
-  const option = page.getByLabel("Key", { exact: true }).locator("option", { hasText: name });
+  const option = page.locator('select[name="key"] option', { hasText: name });
   return (await option.getAttribute("value"))!;
 }

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { Suspense } from "react";
 import { DashboardHeader } from "@/components/dashboard/dashboard-header";
+import { DashboardSkeleton } from "@/components/dashboard/dashboard-skeleton";
 import { formatCount, formatMs } from "@/components/dashboard/format";
 import { UsageCharts, type ChartBucket } from "@/components/dashboard/usage-charts";
 import { UsageFilters } from "@/components/dashboard/usage-filters";
@@ -26,6 +28,7 @@ import {
   usageTotals,
   usageWindow,
   type UsageGroup,
+  type UsageQuery,
 } from "@/lib/usage";
 
 export const metadata: Metadata = { title: "Usage · Dashboard" };
@@ -54,19 +57,31 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
     );
   }
   const query = parsed.data;
+  // Another wallet's key id reads as a key that does not exist.
+  if (query.key && !(await isUserKey(db(), user.id, query.key))) notFound();
+  return (
+    <div className="space-y-8">
+      <DashboardHeader address={user.address} current="/dashboard/usage" />
+      <Suspense fallback={<DashboardSkeleton />}>
+        <UsageData userId={user.id} query={query} />
+      </Suspense>
+    </div>
+  );
+}
+
+/** Everything the filters select: read in SQL, streamed in below the header. */
+async function UsageData({ userId, query }: { userId: string; query: UsageQuery }) {
   const window = usageWindow(query);
   const store = db();
-  // Another wallet's key id reads as a key that does not exist.
-  if (window.keyId && !(await isUserKey(store, user.id, window.keyId))) notFound();
   const [keys, models, totals, series, byModel, byKey, total, rows] = await Promise.all([
-    usageKeys(store, user.id),
-    usageModels(store, user.id, window),
-    usageTotals(store, user.id, window),
-    usageSeries(store, user.id, window),
-    usageByModel(store, user.id, window),
-    usageByKey(store, user.id, window),
-    countUsageRows(store, user.id, window),
-    listUsageRows(store, user.id, window, { offset: (query.page - 1) * usagePageSize, limit: usagePageSize }),
+    usageKeys(store, userId),
+    usageModels(store, userId, window),
+    usageTotals(store, userId, window),
+    usageSeries(store, userId, window),
+    usageByModel(store, userId, window),
+    usageByKey(store, userId, window),
+    countUsageRows(store, userId, window),
+    listUsageRows(store, userId, window, { offset: (query.page - 1) * usagePageSize, limit: usagePageSize }),
   ]);
   const pages = Math.max(1, Math.ceil(total / usagePageSize));
   const buckets: ChartBucket[] = series.map((b) => ({ ...b, at: b.at.toISOString(), ok: b.requests - b.errors }));
@@ -75,8 +90,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const explorerUrl = activeNetwork().explorerUrl;
 
   return (
-    <div className="space-y-8">
-      <DashboardHeader address={user.address} current="/dashboard/usage" />
+    <>
       <UsageFilters query={query} keys={keys} models={models} />
       {totals.requests === 0 ? (
         <div className="rounded-xl border border-dashed border-line p-8 text-center" data-testid="no-usage">
@@ -134,7 +148,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           </section>
         </>
       )}
-    </div>
+    </>
   );
 }
 
