@@ -39,7 +39,9 @@ export async function LandingFigures() {
       )}
       <p className="text-sm text-fg-muted">
         Live on {network}
-        {figures.requests24h.ok ? ` · ${figures.requests24h.value.toLocaleString("en-US")} requests served through the gateway in the last 24 hours` : ""}
+        {figures.requests24h.ok
+          ? ` · ${figures.requests24h.value.toLocaleString("en-US")} request${figures.requests24h.value === 1 ? "" : "s"} served through the gateway in the last 24 hours`
+          : ""}
       </p>
     </div>
   );

@@ -54,6 +54,7 @@ test("get an API key, call the gateway with the OpenAI SDK, see the request on t
 
   // The usage page shows it: a row with the provider and the on-chain session, and the charts.
   await page.getByRole("link", { name: "Usage" }).click();
+  await expect(page).toHaveURL(/\/dashboard\/usage$/);
   const usage = new UsagePage(page);
   const row = await usage.waitForRow(requestId);
   await expect(row).toContainText("e2e app");
@@ -83,6 +84,7 @@ test("get an API key, call the gateway with the OpenAI SDK, see the request on t
 
   // Revoked (after a confirmation), the key is refused by the gateway within its refresh interval.
   await page.getByRole("link", { name: "API keys" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
   await page.getByRole("button", { name: "Revoke e2e app" }).click();
   const confirm = page.getByRole("dialog", { name: "Revoke “e2e app”?" });
   await confirm.getByRole("button", { name: "Revoke key" }).click();
@@ -107,13 +109,15 @@ test("get an API key, call the gateway with the OpenAI SDK, see the request on t
   expect(wallet.foreignRequests(new URL(baseURL!).origin)).toEqual([]);
 });
 
-test("another wallet's key id on the usage page is a 404, and the export refuses it too", async ({ page, wallet }) => {
+test("another wallet's key id on the usage page is not found, and the export answers 404", async ({ page, wallet }) => {
   const dashboard = new DashboardPage(page);
   await dashboard.goto();
   await wallet.signIn(page, dashboard.gate);
   const foreign = "00000000-0000-4000-8000-000000000000";
-  const response = await page.goto(`/dashboard/usage?key=${foreign}`);
-  expect(response?.status()).toBe(404);
+  // The page streams (the wallet layout starts the response), so "not found" is its content, not its status.
+  await page.goto(`/dashboard/usage?key=${foreign}`);
+  await expect(page.getByText("This page could not be found.")).toBeVisible();
+  await expect(page.getByTestId("usage-charts")).toHaveCount(0);
   expect((await page.request.get(`/api/usage/export?key=${foreign}`)).status()).toBe(404);
 });
 

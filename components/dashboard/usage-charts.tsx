@@ -80,9 +80,9 @@ export function UsageCharts({ buckets, bucketSeconds }: { buckets: ChartBucket[]
           <YAxis tickFormatter={(v: number) => formatMs(v)} {...axis} />
           <Tooltip labelFormatter={label} formatter={(v) => formatMs(v === null || v === undefined ? null : Number(v))} {...tooltipStyle} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Line dataKey="avgTtftMs" name="TTFT avg" stroke={colors.ttft} dot={false} connectNulls isAnimationActive={false} />
-          <Line dataKey="p95TtftMs" name="TTFT p95" stroke={colors.p95} dot={false} connectNulls strokeDasharray="4 3" isAnimationActive={false} />
-          <Line dataKey="avgDurationMs" name="duration avg" stroke={colors.duration} dot={false} connectNulls isAnimationActive={false} />
+          <Line dataKey="avgTtftMs" name="TTFT avg" stroke={colors.ttft} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          <Line dataKey="p95TtftMs" name="TTFT p95" stroke={colors.p95} dot={{ r: 2 }} connectNulls strokeDasharray="4 3" isAnimationActive={false} />
+          <Line dataKey="avgDurationMs" name="duration avg" stroke={colors.duration} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
         </LineChart>
       </ChartCard>
     </div>
