@@ -1,5 +1,6 @@
 // Screenshots of every page at desktop and phone widths, light and dark, for a person to look at
 // (test-results/screenshots/<page>-<width>-<theme>.png). Each page must also not scroll sideways.
+import { devAccounts } from "../lib/chain/anvil";
 import { DashboardPage } from "./pages/dashboard-page";
 import { expect, test } from "./support/wallet";
 
@@ -8,7 +9,7 @@ const themes = ["light", "dark"] as const;
 const pages = ["/", "/models", "/docs", "/dashboard", "/playground", "/provider"];
 
 function fileName(path: string, width: number, theme: string, suffix = "") {
-  const name = path === "/" ? "landing" : path.slice(1).replace(/\//g, "-");
+  const name = path === "/" ? "landing" : path.slice(1).split("?")[0].replace(/\//g, "-");
   return `test-results/screenshots/${name}${suffix}-${width}-${theme}.png`;
 }
 
@@ -37,5 +38,20 @@ test("screenshots of the signed-in pages", async ({ page, wallet }) => {
   await dashboard.goto();
   await wallet.signIn(page, dashboard.gate);
   await dashboard.expectSignedInAs(wallet.account.address);
-  for (const path of ["/", "/dashboard", "/playground", "/provider"]) await shoot(page, path, "-signed-in");
+  for (const path of ["/", "/dashboard", "/dashboard/usage", "/playground", "/provider"]) await shoot(page, path, "-signed-in");
+  // The create-key form as the landing page's call to action opens it, and an error state.
+  await shoot(page, "/dashboard?new-key", "-signed-in-new-key");
+  await shoot(page, "/dashboard/usage?range=custom&from=2026-02-01&to=2026-01-01", "-signed-in-bad-filter");
+});
+
+test("screenshots of the dashboard's empty states (a wallet with no keys and no usage)", async ({ page, wallet }) => {
+  test.setTimeout(120_000);
+  wallet.account = devAccounts[7];
+  const dashboard = new DashboardPage(page);
+  await dashboard.goto();
+  await wallet.signIn(page, dashboard.gate);
+  await dashboard.expectSignedInAs(wallet.account.address);
+  await expect(page.getByTestId("no-keys")).toBeVisible();
+  for (const path of ["/dashboard", "/dashboard/usage"]) await shoot(page, path, "-empty");
+  await expect(page.getByTestId("no-usage")).toBeVisible();
 });

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Suspense } from "react";
 import { NetworkStatusSummary } from "@/components/network-status-summary";
+import { LandingFigures, LandingFiguresFallback } from "@/components/landing-figures";
 
 const steps = [
   {
@@ -33,8 +34,12 @@ export default function LandingPage() {
           sessions live on the Compute Node smart contracts; prompts go straight to the provider over a signed
           peer-to-peer protocol, and answers come back encrypted to you. Don&apos;t want to run a node? Use the gateway with a simple API key and any OpenAI SDK.
         </p>
-        <div className="flex gap-4">
-          <Link href="/models" className="rounded-lg bg-brand-500 px-5 py-2.5 font-medium text-ink-950 hover:bg-brand-400">
+        <div className="flex flex-wrap gap-4">
+          {/* Leads through connect → sign in → the create-key form (the dashboard opens it on ?new-key). */}
+          <Link href="/dashboard?new-key" className="rounded-lg bg-brand-500 px-5 py-2.5 font-medium text-ink-950 hover:bg-brand-400">
+            Get an API key
+          </Link>
+          <Link href="/models" className="rounded-lg border border-line px-5 py-2.5 font-medium text-fg-soft hover:border-brand-500">
             Browse models
           </Link>
           <Link href="/docs" className="rounded-lg border border-line px-5 py-2.5 font-medium text-fg-soft hover:border-brand-500">
@@ -43,6 +48,12 @@ export default function LandingPage() {
         </div>
         <Suspense fallback={<p className="text-sm text-fg-subtle">Checking the network…</p>}>
           <NetworkStatusSummary />
+        </Suspense>
+      </section>
+
+      <section aria-label="The marketplace right now">
+        <Suspense fallback={<LandingFiguresFallback />}>
+          <LandingFigures />
         </Suspense>
       </section>
 

@@ -67,7 +67,14 @@ function checksum(random: string): string {
 
 // ---- errors ----
 
-export type ApiKeyErrorCode = "invalid_input" | "not_found" | "ambiguous_prefix";
+export type ApiKeyErrorCode = "invalid_input" | "not_found" | "ambiguous_prefix" | "limit_reached";
+
+/**
+ * Active (unrevoked, unexpired) API keys one wallet may hold, enforced here so the CLI and the
+ * dashboard honour it alike: a leaked session cannot mint keys without bound, and revoking or
+ * letting keys expire frees room. The playground key does not count.
+ */
+export const maxActiveApiKeysPerUser = 50;
 
 /** A refused key operation; `message` is safe to show to the operator or dashboard user. */
 export class ApiKeyError extends Error {
@@ -172,18 +179,28 @@ export async function createApiKey(db: Db, input: CreateApiKeyInput): Promise<{ 
   const data = parse(createApiKeyInput, input);
   const user = await db.user.upsert({ where: { address: data.owner }, create: { address: data.owner }, update: {} });
   const key = generateApiKey();
-  const row = await db.apiKey.create({
-    data: {
-      userId: user.id,
-      name: data.name,
-      prefix: displayPrefix(key),
-      hash: hashApiKey(key),
-      expiresAt: data.expiresAt ?? null,
-      allowedModels: data.allowedModels ?? [],
-      rpmLimit: data.rpmLimit ?? null,
-      tpmLimit: data.tpmLimit ?? null,
-    },
-    select: summarySelect,
+  const row = await db.$transaction(async (tx) => {
+    // The user's row lock serialises concurrent creates of one wallet, so two cannot both pass the cap.
+    await tx.$queryRaw`SELECT id FROM users WHERE id = ${user.id}::uuid FOR UPDATE`;
+    const active = await tx.apiKey.count({
+      where: { userId: user.id, kind: "api", revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
+    });
+    if (active >= maxActiveApiKeysPerUser) {
+      throw new ApiKeyError("limit_reached", `a wallet may hold at most ${maxActiveApiKeysPerUser} active API keys: revoke one first`);
+    }
+    return tx.apiKey.create({
+      data: {
+        userId: user.id,
+        name: data.name,
+        prefix: displayPrefix(key),
+        hash: hashApiKey(key),
+        expiresAt: data.expiresAt ?? null,
+        allowedModels: data.allowedModels ?? [],
+        rpmLimit: data.rpmLimit ?? null,
+        tpmLimit: data.tpmLimit ?? null,
+      },
+      select: summarySelect,
+    });
   });
   return { key, apiKey: toSummary(row) };
 }

@@ -2,7 +2,7 @@
 // runtime that owns the session pool; the catalog and network status the site's pages show.
 export { withApiKey, type ApiContext } from "./http";
 export { listModels, retrieveModel, createChatCompletion, createEmbeddings } from "./openai-api";
-export { getGateway, type Gateway } from "./runtime";
+export { getGateway, modelCatalog, type Gateway } from "./runtime";
 export { ApiError, type ApiErrorCode } from "./errors";
 export {
   readCatalog,

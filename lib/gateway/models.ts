@@ -141,6 +141,7 @@ class Cached<T> {
 export class ModelDirectory {
   private readonly catalog: Cached<GatewayModel[]>;
   private readonly ratings = new Map<Hex, Cached<RatedBid[]>>();
+  private loadedOffers: ModelOffer[] = [];
   // The provider minimum stake is a rating input of every bid: read once per catalog refresh, not per model.
   private readonly settings: Cached<MarketplaceSettings>;
 
@@ -163,6 +164,12 @@ export class ModelDirectory {
 
   list(): Promise<GatewayModel[]> {
     return this.catalog.get();
+  }
+
+  /** The catalog as the chain has it (models by name, each with its bids cheapest first), from the same cache. */
+  async offers(): Promise<ModelOffer[]> {
+    await this.catalog.get();
+    return this.loadedOffers;
   }
 
   /** By API id, on-chain name or 0x model id; undefined when no active model matches. */
@@ -221,6 +228,7 @@ export class ModelDirectory {
 
   private async loadCatalog(): Promise<GatewayModel[]> {
     const offers = await listModelOffers(this.reader);
+    this.loadedOffers = offers;
     // Ratings of models that left the catalog are dropped, so the map stays as big as the catalog.
     const active = new Set(offers.map((m) => m.modelId.toLowerCase()));
     for (const modelId of this.ratings.keys()) if (!active.has(modelId)) this.ratings.delete(modelId);

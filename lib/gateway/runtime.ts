@@ -13,6 +13,7 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { assertNativeSecp256k1 } from "@/lib/morrpc";
 import { redactUrls } from "@/lib/redact";
+import type { ModelOffer } from "@/lib/chain/catalog";
 import type { PromptTimeouts } from "./inference";
 import { ModelDirectory, type GatewayModel } from "./models";
 import { ConcurrencyLimiter, FailedAuthLimiter, gatewayRateLimiter, type RateLimiter } from "./rate-limit";
@@ -135,6 +136,11 @@ export function modelDirectory(): ModelDirectory {
     );
   }
   return globalForGateway.morpheusModels;
+}
+
+/** The on-chain model catalog (models with their bids) for the site's pages, from the gateway's cache. */
+export function modelCatalog(): Promise<ModelOffer[]> {
+  return modelDirectory().offers();
 }
 
 /** The process's gateway, built on first use; a failed build is retried by the next call. */

@@ -1,7 +1,7 @@
 // Creating, listing and revoking API keys on a real database (PGlite, and PostgreSQL with TEST_POSTGRES_URL).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "@/lib/db";
-import { createApiKey, displayPrefix, hashApiKey, isWellFormedApiKey, listApiKeys, playgroundKeyId, recordApiKeysUsed, revokeApiKey } from "@/lib/auth/api-keys";
+import { createApiKey, displayPrefix, maxActiveApiKeysPerUser, hashApiKey, isWellFormedApiKey, listApiKeys, playgroundKeyId, recordApiKeysUsed, revokeApiKey } from "@/lib/auth/api-keys";
 import { alice, backends, bob, migratedDatabase } from "./fixture";
 import type { FreshDatabase } from "../db/backends";
 
@@ -111,6 +111,26 @@ for (const backend of backends) {
       expect(after.lastUsedAt).toEqual(at);
       expect(after.updatedAt).toEqual(before.updatedAt);
       expect((await db.apiKey.findUniqueOrThrow({ where: { id: b.apiKey.id } })).lastUsedAt).toEqual(at);
+    });
+
+    it(`caps a wallet at ${maxActiveApiKeysPerUser} active keys (concurrent creates included); revoked and expired keys free room`, async () => {
+      const dave = `0x${"d".repeat(40)}`;
+      const expiring = await createApiKey(db, { owner: dave, name: "expiring", expiresAt: new Date(Date.now() + 3600_000) });
+      for (let i = 1; i < maxActiveApiKeysPerUser - 2; i++) await createApiKey(db, { owner: dave, name: `key ${i}` });
+      // Two slots left: four creates at once, exactly two succeed.
+      const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => createApiKey(db, { owner: dave, name: `race ${i}` })));
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
+      for (const r of results.filter((r) => r.status === "rejected")) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: "limit_reached" });
+      const [newest] = await listApiKeys(db, { owner: dave });
+      await revokeApiKey(db, { id: newest.id }, { owner: dave });
+      await createApiKey(db, { owner: dave, name: "after a revoke" });
+      await expect(createApiKey(db, { owner: dave, name: "one too many" })).rejects.toMatchObject({ code: "limit_reached" });
+      // The playground key is not an API key and does not count.
+      const user = await db.user.findUniqueOrThrow({ where: { address: dave } });
+      await playgroundKeyId(db, user.id);
+      await expect(createApiKey(db, { owner: dave, name: "still too many" })).rejects.toMatchObject({ code: "limit_reached" });
+      await db.apiKey.update({ where: { id: expiring.apiKey.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      await createApiKey(db, { owner: dave, name: "after an expiry" });
     });
 
     it("a user's playground key: one per user, never listed, not revocable as an API key, its secret never issued", async () => {
