@@ -16,6 +16,8 @@ export type WebAuthErrorCode =
   | "nonce_used"
   | "signature_invalid"
   | "rate_limited"
+  | "not_found"
+  | "limit_reached"
   | "internal_error";
 
 const statusOf: Record<WebAuthErrorCode, number> = {
@@ -32,6 +34,8 @@ const statusOf: Record<WebAuthErrorCode, number> = {
   nonce_used: 409,
   signature_invalid: 401,
   rate_limited: 429,
+  not_found: 404,
+  limit_reached: 409,
   internal_error: 500,
 };
 
