@@ -164,7 +164,7 @@ describe("playground chat", () => {
     const text = all.filter((p) => p.type === "text-delta").map((p) => p.delta).join("");
     expect(text).toContain("```ts");
     expect(text).toContain('Demo reply to "Show me some code please"');
-    const metadata = all.findLast((p) => p.type === "message-metadata")?.messageMetadata;
+    const metadata = all.filter((p) => p.type === "message-metadata").at(-1)?.messageMetadata;
     expect(metadata).toMatchObject({ provider: devAccounts[PROVIDER].address.toLowerCase(), requestId, completionTokens: expect.any(Number), promptTokens: 5 });
     expect(metadata?.ttftMs).toEqual(expect.any(Number));
 
