@@ -45,6 +45,17 @@ async function errorMessage(response: Response): Promise<string> {
   return `The request failed (HTTP ${response.status}).`;
 }
 
+/** A refused request's message: the route's JSON error body arrives as the error's text. */
+function readableError(error: Error): string {
+  try {
+    const body = JSON.parse(error.message) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === "string") return body.error.message;
+  } catch {
+    // not JSON: the gateway's message as streamed
+  }
+  return error.message;
+}
+
 const textOf = (m: PlaygroundMessage) => m.parts.map((p) => (p.type === "text" ? p.text : "")).join("");
 
 function toUiMessages(id: string, messages: ChatMessage[]): PlaygroundMessage[] {
@@ -369,11 +380,16 @@ function ChatPane(props: {
     [],
   );
   const onTurnEnd = props.onTurnEnd;
-  const { messages, sendMessage, status, stop, regenerate, error, clearError } = useChat<PlaygroundMessage>({
+  const { messages, setMessages, sendMessage, status, stop, regenerate, error, clearError } = useChat<PlaygroundMessage>({
     id: conversation?.id,
     messages: conversation ? toUiMessages(conversation.id, conversation.messages) : [],
     transport,
-    onFinish: ({ messages: all }) => onTurnEnd(all.map((m) => ({ role: m.role === "assistant" ? "assistant" : "user", text: textOf(m), ...(m.metadata ? { metadata: m.metadata } : {}) }))),
+    onFinish: ({ message, messages: all, isAbort }) => {
+      // A stopped answer never gets its closing metadata (the server saves it as stopped): mark it here.
+      const final = isAbort && message.role === "assistant" ? all.map((m) => (m.id === message.id ? { ...m, metadata: { ...m.metadata, stopped: true } } : m)) : all;
+      if (final !== all) setMessages(final);
+      onTurnEnd(final.map((m) => ({ role: m.role === "assistant" ? "assistant" : "user", text: textOf(m), ...(m.metadata ? { metadata: m.metadata } : {}) })));
+    },
   });
   const [input, setInput] = useState("");
   const running = status === "submitted" || status === "streaming";
@@ -438,7 +454,7 @@ function ChatPane(props: {
         {error && (
           <div role="alert" className="rounded-lg border border-red-500/40 bg-red-500/10 p-3 text-sm text-red-800 dark:text-red-200" data-testid="chat-error">
             <p className="font-semibold">The answer failed</p>
-            <p className="mt-1 break-words">{error.message}</p>
+            <p className="mt-1 break-words">{readableError(error)}</p>
             <button type="button" className={`${button} mt-2`} onClick={() => void regenerate({ body: props.settings })}>
               Try again
             </button>
