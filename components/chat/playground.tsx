@@ -413,7 +413,10 @@ function ChatPane(props: {
   }, [running, stop]);
 
   const bottom = useRef<HTMLDivElement>(null);
-  useEffect(() => bottom.current?.scrollIntoView({ block: "nearest" }), [messages]);
+  useEffect(() => {
+    // In braces: newer browsers return a Promise from scrollIntoView, which React would take for a cleanup.
+    bottom.current?.scrollIntoView({ block: "nearest" });
+  }, [messages]);
 
   const send = async () => {
     const text = input.trim();
