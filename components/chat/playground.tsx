@@ -2,12 +2,16 @@
 
 import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport, type UIMessage } from "ai";
+import dynamic from "next/dynamic";
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { CodeBlock } from "@/components/code-block";
 import type { AnswerMetadata, ChatMessage, ChatSettings } from "@/lib/playground/conversations";
 import { playgroundLimits as limits } from "@/lib/playground/limits";
-import { ChatMarkdown } from "./markdown";
 import { curlSnippet, jsSnippet, pythonSnippet, type CodeRequest } from "./request-code";
+
+// The Markdown renderer and its highlighter are the heaviest part of the page: a chunk of their
+// own, fetched after the page's first load (server-rendered answers stay as rendered meanwhile).
+const ChatMarkdown = dynamic(() => import("./markdown").then((m) => m.ChatMarkdown));
 
 export interface ModelOption {
   /** What /api/v1 takes as `model`. */
