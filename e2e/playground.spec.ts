@@ -32,7 +32,11 @@ test("chat in the playground: a streamed Markdown answer with its provider and T
   const stoppedText = await slow.innerText();
   expect(stoppedText).not.toContain("Slow sentence 12 of 12");
 
-  // Reload: the conversation is saved, listed and reopened with both answers.
+  // Reload: the conversation is saved (the stopped answer too, once the server has written it), listed and reopened.
+  const id = new URL(page.url()).searchParams.get("c");
+  await expect
+    .poll(async () => ((await (await page.request.get(`/api/playground/conversations/${id}`)).json()) as { conversation: { messages: unknown[] } }).conversation.messages.length)
+    .toBe(4);
   await page.reload();
   await expect(playground.conversations).toHaveCount(1);
   await expect(playground.conversations.first()).toContainText("Show me some code please");
