@@ -34,8 +34,9 @@ export class PlaygroundPage {
     await expect(this.page.getByTestId("user-message").filter({ hasText: text }).first()).toBeVisible();
   }
 
+  /** Waits for the answer to end (the first one waits for the gateway to open an on-chain session). */
   async expectAnswered(count: number) {
-    await expect(this.answers).toHaveCount(count);
-    await expect(this.sendButton).toBeVisible({ timeout: 30_000 });
+    await expect(this.answers).toHaveCount(count, { timeout: 60_000 });
+    await expect(this.sendButton).toBeVisible({ timeout: 60_000 });
   }
 }
