@@ -2,6 +2,7 @@
 // (test-results/screenshots/<page>-<width>-<theme>.png). Each page must also not scroll sideways.
 import { devAccounts } from "../lib/chain/anvil";
 import { DashboardPage } from "./pages/dashboard-page";
+import { PlaygroundPage } from "./pages/playground-page";
 import { expect, test } from "./support/wallet";
 
 const widths = [1280, 390];
@@ -13,16 +14,16 @@ function fileName(path: string, width: number, theme: string, suffix = "") {
   return `test-results/screenshots/${name}${suffix}-${width}-${theme}.png`;
 }
 
-async function shoot(page: import("@playwright/test").Page, path: string, suffix = "") {
+async function shoot(page: import("@playwright/test").Page, path: string, suffix = "", { name = path, reload = true } = {}) {
   for (const theme of themes) {
     await page.emulateMedia({ colorScheme: theme });
     for (const width of widths) {
       await page.setViewportSize({ width, height: 900 });
-      await page.goto(path);
+      if (reload) await page.goto(path);
       await expect(page.locator("main")).toBeVisible();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, `${path} at ${width}px scrolls sideways`).toBeLessThanOrEqual(0);
-      await page.screenshot({ path: fileName(path, width, theme, suffix), fullPage: true });
+      await page.screenshot({ path: fileName(name, width, theme, suffix), fullPage: true });
     }
   }
 }
@@ -54,4 +55,23 @@ test("screenshots of the dashboard's empty states (a wallet with no keys and no 
   await expect(page.getByTestId("no-keys")).toBeVisible();
   for (const path of ["/dashboard", "/dashboard/usage"]) await shoot(page, path, "-empty");
   await expect(page.getByTestId("no-usage")).toBeVisible();
+});
+
+test("screenshots of the playground: a conversation with a Markdown answer, and an inline error", async ({ page, wallet, baseURL }) => {
+  test.setTimeout(120_000);
+  const playground = new PlaygroundPage(page);
+  await playground.goto();
+  await wallet.signIn(page, playground.gate);
+  await playground.ask("Hello, who are you?");
+  await playground.expectAnswered(1);
+  await playground.ask("Show me some code please");
+  await playground.expectAnswered(2);
+  const id = new URL(page.url()).searchParams.get("c")!;
+  await shoot(page, `/playground?c=${id}`, "-conversation", { name: "/playground" });
+
+  // The inline error of a refused message (its conversation was deleted in another tab): shot as it stands, no reload.
+  await page.request.delete(`/api/playground/conversations/${id}`, { headers: { origin: new URL(baseURL!).origin } });
+  await playground.ask("Are you still there?");
+  await expect(page.getByTestId("chat-error")).toBeVisible();
+  await shoot(page, "/playground", "-error", { reload: false });
 });

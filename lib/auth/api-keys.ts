@@ -304,6 +304,14 @@ export async function findApiKeyByHash(db: Db, hash: string): Promise<ApiKeyAuth
   return rows[0] ? toAuthRow(rows[0]) : null;
 }
 
+/** The key with id `id`, revoked and expired ones included (the caller decides); null for a malformed id. */
+export async function findApiKeyById(db: Db, id: string): Promise<ApiKeyAuthRow | null> {
+  if (!z.uuid().safeParse(id).success) return null;
+  const rows = await db.$queryRaw<ApiKeyAuthRow[]>`
+    SELECT ${authColumns} FROM api_keys AS k JOIN users AS u ON u.id = k.user_id WHERE k.id = ${id}::uuid`;
+  return rows[0] ? toAuthRow(rows[0]) : null;
+}
+
 /**
  * Keys whose `updatedAt` is after `since` (none when `since` is null), and the database's clock at
  * the query: one statement on the `updated_at` index, so it costs next to nothing when nothing changed.

@@ -51,16 +51,54 @@ function sha256(text: string): Buffer {
   return createHash("sha256").update(text, "utf8").digest();
 }
 
+// Deterministic switches the playground and its tests use, read from the last user message as
+// whole words (so "unicode" does not ask for code): "code" makes the reply Markdown with a fenced
+// code block; "slowly" makes it long and streamed with a pause before every chunk (see server.ts).
+const wholeWord = (word: string) => new RegExp(`(^|[^\\p{L}\\p{N}_])${word}([^\\p{L}\\p{N}_]|$)`, "iu");
+const asksForCode = wholeWord("code");
+const asksForSlowly = wholeWord("slowly");
+
+function lastUserText(messages: readonly DemoMessage[]): string {
+  const lastUser = [...messages].reverse().find((m) => m.role === "user");
+  return messageText(lastUser?.content).replace(/\s+/g, " ").trim();
+}
+
+/** True when the last user message says "slowly": the server then paces its stream (the playground's stop tests). */
+export function wantsSlowReply(messages: readonly DemoMessage[]): boolean {
+  return asksForSlowly.test(lastUserText(messages));
+}
+
 /** The full reply (before any max_tokens cut), as plain text or, in JSON mode, a JSON object. */
 export function demoReply(messages: readonly DemoMessage[], options: { json?: boolean } = {}): string {
-  const lastUser = [...messages].reverse().find((m) => m.role === "user");
-  const said = messageText(lastUser?.content).replace(/\s+/g, " ").trim();
+  const said = lastUserText(messages);
   const snippet = said.length > 48 ? `${said.slice(0, 47)}…` : said;
   const words = countDemoTokens(said);
   const closing = CLOSINGS[sha256(JSON.stringify(messages)).readUInt8(0) % CLOSINGS.length];
   const reply = `Demo reply to "${snippet}": this deterministic demo model stands in for a real LLM, and ${closing} Your message had ${words} ${words === 1 ? "word" : "words"}.`;
-  if (!options.json) return reply;
-  return JSON.stringify({ demo: true, reply, words });
+  if (options.json) return JSON.stringify({ demo: true, reply, words });
+  if (asksForCode.test(said)) return markdownReply(reply, words);
+  if (asksForSlowly.test(said)) return `${reply}\n\n${Array.from({ length: 12 }, (_, i) => `Slow sentence ${i + 1} of 12 from the demo model.`).join(" ")}`;
+  return reply;
+}
+
+/** The reply as Markdown: a heading, a list, and a fenced TypeScript block. */
+function markdownReply(reply: string, words: number): string {
+  return [
+    "## Demo code",
+    "",
+    reply,
+    "",
+    "- **Deterministic**: the same messages get the same answer.",
+    "- `wordCount` below counts the words of your message.",
+    "",
+    "```ts",
+    "export function wordCount(text: string): number {",
+    "  return text.split(/\\s+/).filter(Boolean).length;",
+    "}",
+    "",
+    `console.log(wordCount("your message")); // ${words} for yours`,
+    "```",
+  ].join("\n");
 }
 
 /**

@@ -153,6 +153,25 @@ describe("demo model: chat completions", () => {
   });
 });
 
+describe("demo model: the playground's switches", () => {
+  it("answers a message asking for code (the whole word) in Markdown with a fenced code block", async () => {
+    const ask = async (content: string) => ((await (await post("/chat/completions", { messages: [{ role: "user", content }] })).json()) as ChatCompletion).choices[0].message.content;
+    const markdown = await ask("Write some code for me");
+    expect(markdown).toMatch(/^## Demo code\n\nDemo reply to "Write some code for me"/);
+    expect(markdown).toContain("\n```ts\nexport function wordCount(text: string): number {\n");
+    expect(markdown.endsWith("```")).toBe(true);
+    expect(await ask("Write some code for me")).toBe(markdown);
+    // "unicode" and "codec" do not contain the word: the plain reply.
+    expect(await ask("unicode codec")).toMatch(/^Demo reply to "unicode codec"/);
+  });
+
+  it("answers a message asking for it slowly with a long reply (streamed with a pause per chunk, for the playground's Stop)", async () => {
+    const body = (await (await post("/chat/completions", { messages: [{ role: "user", content: "Answer slowly" }] })).json()) as ChatCompletion;
+    expect(body.choices[0].message.content).toMatch(/^Demo reply to "Answer slowly": [^]*Slow sentence 12 of 12 from the demo model\.$/);
+    expect(body.usage.completion_tokens).toBeGreaterThan(100);
+  });
+});
+
 describe("demo model: embeddings and models", () => {
   it("returns deterministic unit vectors in OpenAI's list shape", async () => {
     const res = await post("/embeddings", { model: "embed-demo", input: ["alpha beta", "gamma"] });

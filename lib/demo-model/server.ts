@@ -16,6 +16,7 @@ import {
   demoReply,
   demoTokens,
   embeddingToBase64,
+  wantsSlowReply,
 } from "./reply";
 
 export interface DemoModelOptions {
@@ -47,6 +48,8 @@ export interface DemoModel {
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const DEFAULT_EMBEDDING_DIMENSIONS = 64;
+/** Pause before each streamed chunk of a reply asked for "slowly". */
+const SLOW_TOKEN_DELAY_MS = 250;
 
 // --- request schemas (unknown fields such as tools, tool_choice or temperature pass through) ---
 
@@ -200,7 +203,9 @@ export async function startDemoModel(options: DemoModelOptions): Promise<DemoMod
           if (gone.signal.aborted) return;
         }
         const completion = complete(request, modelName);
-        if (request.stream) await streamCompletion(res, completion, request.stream_options?.include_usage === true, tokenDelayMs);
+        // "slowly" in the prompt: a pace a person (or a browser test) can press Stop during.
+        const delay = wantsSlowReply(request.messages) ? Math.max(tokenDelayMs, SLOW_TOKEN_DELAY_MS) : tokenDelayMs;
+        if (request.stream) await streamCompletion(res, completion, request.stream_options?.include_usage === true, delay);
         else sendJson(res, 200, completionObject(completion));
       },
     },

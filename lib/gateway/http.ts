@@ -72,7 +72,7 @@ export function jsonResponse(body: unknown, init: { status?: number; headers?: H
   return new Response(JSON.stringify(body), { status: init.status ?? 200, headers });
 }
 
-function errorResponse(error: ApiError, requestId: string, extraHeaders: Record<string, string> = {}): Response {
+export function errorResponse(error: ApiError, requestId: string, extraHeaders: Record<string, string> = {}): Response {
   return jsonResponse(error.toBody(), { status: error.status, headers: { ...extraHeaders, ...error.options.headers, "x-request-id": requestId } });
 }
 
@@ -107,7 +107,7 @@ export function withApiKey(
   options: { usageEndpoint?: UsageEntry["endpoint"] } = {},
 ) {
   return async (request: Request, route: RouteParams): Promise<Response> => {
-    const requestId = `req_${randomBytes(12).toString("hex")}`;
+    const requestId = newRequestId();
     let gateway: Gateway;
     let key: AuthenticatedKey | null;
     const client = clientAddress(request);
@@ -136,37 +136,60 @@ export function withApiKey(
       return errorResponse(new ApiError("invalid_api_key", message), requestId);
     }
 
-    const usage = options.usageEndpoint ? new UsageTracker(gateway, key, requestId, options.usageEndpoint) : undefined;
-    const leave = usage ? gateway.concurrency.tryEnter(key.id) : () => {};
-    if (!leave) {
-      usage?.finish("error", "rate_limit_exceeded");
-      return errorResponse(
-        new ApiError("rate_limit_exceeded", "Too many requests running at once for this API key. Please retry when one has finished.", { headers: { "retry-after": "1" } }),
-        requestId,
-      );
-    }
-    usage?.whenFinished(leave);
-    const decision = gateway.limits.check(key.id, key);
-    if (!decision.allowed) {
-      usage?.finish("error", "rate_limit_exceeded");
-      const what = decision.limitedBy === "tokens" ? "tokens per minute" : "requests per minute";
-      const error = new ApiError("rate_limit_exceeded", `Rate limit reached for this API key (${what}). Please retry after ${decision.retryAfterSeconds ?? 1} s.`, {
-        headers: { "retry-after": String(decision.retryAfterSeconds ?? 1) },
-        type: decision.limitedBy ?? "requests",
-      });
-      return errorResponse(error, requestId, decision.headers);
-    }
-
-    try {
-      const response = await handler({ request, requestId, key, gateway, usage }, await route.params);
-      if (usage && !usage.deferred) usage.finish(response.ok ? "ok" : "error", response.ok ? undefined : `http_${response.status}`);
-      for (const [name, value] of Object.entries(decision.headers)) response.headers.set(name, value);
-      response.headers.set("x-request-id", requestId);
-      return response;
-    } catch (thrown) {
-      const error = toApiError(thrown, requestId, gateway.log);
-      usage?.finish("error", error.code);
-      return errorResponse(error, requestId, decision.headers);
-    }
+    return serveForKey({ request, requestId, key, gateway }, handler, options.usageEndpoint, await route.params);
   };
+}
+
+/**
+ * The part of withApiKey after authentication: the key's rate limits, the usage record of an
+ * inference endpoint, `handler`, and errors mapped to OpenAI's shape with x-request-id and the
+ * rate limit headers. Shared by /api/v1 and the in-process callers of lib/gateway/in-process.ts.
+ */
+export async function serveForKey(
+  base: Omit<ApiContext, "usage">,
+  handler: (ctx: ApiContext, params: Record<string, string>) => Promise<Response>,
+  usageEndpoint: UsageEntry["endpoint"] | undefined,
+  params: Record<string, string> = {},
+  onServed?: (ctx: ApiContext) => void,
+): Promise<Response> {
+  const { requestId, key, gateway } = base;
+  const usage = usageEndpoint ? new UsageTracker(gateway, key, requestId, usageEndpoint) : undefined;
+  const leave = usage ? gateway.concurrency.tryEnter(key.id) : () => {};
+  if (!leave) {
+    usage?.finish("error", "rate_limit_exceeded");
+    return errorResponse(
+      new ApiError("rate_limit_exceeded", "Too many requests running at once for this API key. Please retry when one has finished.", { headers: { "retry-after": "1" } }),
+      requestId,
+    );
+  }
+  usage?.whenFinished(leave);
+  const decision = gateway.limits.check(key.id, key);
+  if (!decision.allowed) {
+    usage?.finish("error", "rate_limit_exceeded");
+    const what = decision.limitedBy === "tokens" ? "tokens per minute" : "requests per minute";
+    const error = new ApiError("rate_limit_exceeded", `Rate limit reached for this API key (${what}). Please retry after ${decision.retryAfterSeconds ?? 1} s.`, {
+      headers: { "retry-after": String(decision.retryAfterSeconds ?? 1) },
+      type: decision.limitedBy ?? "requests",
+    });
+    return errorResponse(error, requestId, decision.headers);
+  }
+
+  const ctx: ApiContext = { ...base, usage };
+  try {
+    const response = await handler(ctx, params);
+    if (usage && !usage.deferred) usage.finish(response.ok ? "ok" : "error", response.ok ? undefined : `http_${response.status}`);
+    for (const [name, value] of Object.entries(decision.headers)) response.headers.set(name, value);
+    response.headers.set("x-request-id", requestId);
+    onServed?.(ctx);
+    return response;
+  } catch (thrown) {
+    const error = toApiError(thrown, requestId, gateway.log);
+    usage?.finish("error", error.code);
+    return errorResponse(error, requestId, decision.headers);
+  }
+}
+
+/** A fresh request id (`req_` + 24 hex characters), as every gateway response carries. */
+export function newRequestId(): string {
+  return `req_${randomBytes(12).toString("hex")}`;
 }
