@@ -2,14 +2,14 @@
 // binary), the standard dev accounts, and time-travel helpers for tests. An anvil started here
 // never outlives this process: stopped on exit, and on Linux killed by the kernel if we die.
 import { spawn, type ChildProcess } from "node:child_process";
-import { pbkdf2Sync } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { toHex, type Hex } from "viem";
-import { HDKey, hdKeyToAccount, type HDAccount } from "viem/accounts";
+import type { Hex } from "viem";
+import { ANVIL_CHAIN_ID } from "./dev-accounts";
 
-export const ANVIL_CHAIN_ID = 31337;
+// The dev accounts live apart, so app code (the faucet) can use them without bundling this module's binary lookup.
+export { ANVIL_CHAIN_ID, DEV_MNEMONIC, devAccounts, devPrivateKey } from "./dev-accounts";
 
 export interface AnvilOptions {
   /** Default: a free port chosen by anvil itself (safe with tests in parallel processes). */
@@ -145,25 +145,6 @@ async function jsonRpc<T>(rpcUrl: string, method: string, params: unknown[]): Pr
   const body = (await response.json()) as { result?: T; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result as T;
-}
-
-// --- dev accounts ----------------------------------------------------------------------------
-
-/** The mnemonic behind anvil's and Hardhat's default accounts (public: never use it for real funds). */
-export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-
-// BIP-39 seed with node:crypto (one PBKDF2 instead of one per account: ~400 ms saved per import).
-const devSeed = pbkdf2Sync(DEV_MNEMONIC.normalize("NFKD"), "mnemonic", 2048, 64, "sha512");
-const devRoot = HDKey.fromMasterSeed(devSeed);
-
-/** anvil's accounts #0..#9 (m/44'/60'/0'/0/i); #0 = 0xf39F…2266, #1 = 0x7099…79C8. */
-export const devAccounts: readonly HDAccount[] = Array.from({ length: 10 }, (_, i) => hdKeyToAccount(devRoot, { addressIndex: i }));
-
-/** The private key of a dev account, for code that signs outside viem (e.g. MOR-RPC approvals). */
-export function devPrivateKey(account: HDAccount): Hex {
-  const key = account.getHdKey().privateKey;
-  if (!key) throw new Error("dev account without a private key");
-  return toHex(key);
 }
 
 // --- time travel (tests) ---------------------------------------------------------------------

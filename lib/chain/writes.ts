@@ -300,3 +300,17 @@ export async function claimForProvider(ctx: ChainContext, wallet: ChainWallet, s
   const amount = transfers.filter((t) => t.args.to.toLowerCase() === provider).reduce((sum, t) => sum + t.args.value, 0n);
   return { ...written, amount };
 }
+
+// --- plain transfers (the local faucet) ----------------------------------------------------------
+
+/** Sends `amount` MOR from the wallet's account to `to`. */
+export async function transferMor(ctx: ChainContext, wallet: ChainWallet, to: Address, amount: bigint): Promise<Written> {
+  return send(ctx, "transfer", () =>
+    writeWithMargin(ctx, wallet, { address: ctx.mor, abi: erc20Abi, functionName: "transfer", args: [to, amount], account: wallet.account, chain: wallet.chain }),
+  );
+}
+
+/** Sends `amount` wei of the chain's native coin from the wallet's account to `to`. */
+export async function sendEther(ctx: Reader, wallet: ChainWallet, to: Address, amount: bigint): Promise<Written> {
+  return send(ctx, "sendTransaction", () => wallet.sendTransaction({ to, value: amount, account: wallet.account, chain: wallet.chain }));
+}
