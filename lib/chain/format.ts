@@ -77,3 +77,8 @@ export function quoteMorPerHour(amount: string): HourlyPriceQuote {
 export function formatMorExact(wei: bigint): string {
   return `${formatUnits(wei, MOR_DECIMALS)} MOR`;
 }
+
+/** The chain's native coin (gas), formatted like MOR amounts: "10 ETH", "0.0021 ETH". */
+export function formatEth(wei: bigint): string {
+  return `${formatMor(wei).replace(/ MOR$/, "")} ETH`;
+}
