@@ -22,7 +22,8 @@ export function BidsPanel({ overview, contracts, registered }: { overview: Provi
   const { settings } = overview;
   const own = new Set(overview.ownModels.map((m) => m.modelId));
   const choices = [...overview.activeModels].sort((a, b) => Number(own.has(b.modelId)) - Number(own.has(a.modelId)));
-  const [modelId, setModelId] = useState<Hex | "">(choices[0]?.modelId ?? "");
+  // Empty until the provider picks one: the default follows the list (a model just registered comes first).
+  const [modelId, setModelId] = useState<Hex | "">("");
   const [price, setPrice] = useState("");
   const post = useChainTransaction(contracts);
   const remove = useChainTransaction(contracts);

@@ -5,7 +5,7 @@
 // Sign-in is not needed: chain actions need only a connected wallet.
 import { useConnectModal } from "@rainbow-me/rainbowkit";
 import { useQuery } from "@tanstack/react-query";
-import { useAccount, useChainId, usePublicClient } from "wagmi";
+import { useAccount, useChainId, useConnect, usePublicClient, type Connector } from "wagmi";
 import { FaucetButton } from "@/components/faucet-button";
 import { formatEth, formatMor } from "@/lib/chain/format";
 import { loadProviderOverview } from "@/lib/chain/provider-overview";
@@ -15,7 +15,7 @@ import { ModelsConfigPanel } from "./models-config-panel";
 import { ModelsPanel } from "./models-panel";
 import { ProviderPanel } from "./provider-panel";
 import { SessionsPanel } from "./sessions-panel";
-import { Fact, primaryButtonClass } from "./ui";
+import { Fact, primaryButtonClass, secondaryButtonClass } from "./ui";
 import { overviewQueryKey, type ChainContracts } from "./use-chain-transaction";
 
 export interface ProviderConsoleProps {
@@ -28,6 +28,7 @@ export function ProviderConsole({ contracts, network }: ProviderConsoleProps) {
   const chainId = useChainId();
   const client = usePublicClient({ chainId: network.chainId });
   const { openConnectModal } = useConnectModal();
+  const { connectors, connect, isPending: connecting, error: connectError } = useConnect();
   const overview = useQuery({
     queryKey: [...overviewQueryKey, address, contracts.diamond],
     queryFn: () => loadProviderOverview(client!, contracts, address!),
@@ -45,9 +46,17 @@ export function ProviderConsole({ contracts, network }: ProviderConsoleProps) {
           Your wallet signs every registration, model, bid and claim itself and sends it to {network.label}; the portal never holds your key. No
           sign-in is needed for this page.
         </p>
-        <button type="button" className={primaryButtonClass} onClick={() => openConnectModal?.()} disabled={!openConnectModal || status === "connecting" || status === "reconnecting"}>
-          {status === "connecting" || status === "reconnecting" ? "Connecting…" : "Connect wallet"}
-        </button>
+        <ConnectChoices
+          connectors={connectors}
+          connect={(connector) => connect({ connector, chainId: network.chainId })}
+          openConnectModal={openConnectModal}
+          busy={connecting || status === "connecting" || status === "reconnecting"}
+        />
+        {connectError && (
+          <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+            {describeTransactionError(connectError)}
+          </p>
+        )}
       </section>
     );
   }
@@ -115,6 +124,41 @@ export function ProviderConsole({ contracts, network }: ProviderConsoleProps) {
       <BidsPanel overview={data} contracts={contracts} registered={registered} />
       <SessionsPanel overview={data} contracts={contracts} />
       <ModelsConfigPanel overview={data} network={network} />
+    </div>
+  );
+}
+
+/**
+ * Browser wallets connect directly (wagmi), without RainbowKit's modal: the modal insists on
+ * Sign-In with Ethereum and disconnects when it is declined, and chain actions need no sign-in.
+ * Other wallets (WalletConnect, when configured) go through the modal.
+ */
+function ConnectChoices({
+  connectors,
+  connect,
+  openConnectModal,
+  busy,
+}: {
+  connectors: readonly Connector[];
+  connect: (connector: Connector) => void;
+  openConnectModal?: () => void;
+  busy: boolean;
+}) {
+  const seen = new Set<string>();
+  const browser = connectors.filter((c) => c.type === "injected" && !seen.has(c.name) && seen.add(c.name));
+  const others = connectors.some((c) => c.type !== "injected");
+  return (
+    <div className="flex flex-wrap gap-3">
+      {browser.map((connector) => (
+        <button key={connector.uid} type="button" className={primaryButtonClass} disabled={busy} onClick={() => connect(connector)}>
+          {busy ? "Connecting…" : `Connect ${connector.name}`}
+        </button>
+      ))}
+      {(others || browser.length === 0) && openConnectModal && (
+        <button type="button" className={browser.length ? secondaryButtonClass : primaryButtonClass} disabled={busy} onClick={openConnectModal}>
+          {browser.length ? "Other wallets…" : "Connect wallet"}
+        </button>
+      )}
     </div>
   );
 }
