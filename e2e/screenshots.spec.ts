@@ -76,6 +76,6 @@ test("screenshots of the provider page: a provider with a model, bids and sessio
   await provider.form("Register as a provider").getByLabel("Endpoint (host:port)").fill("127.0.0.1:3999");
   await provider.form("Register as a provider").getByLabel("Stake (MOR)").fill("0.01");
   await provider.form("Register as a provider").getByRole("button", { name: "Register" }).click();
-  await expect(page.getByRole("alert")).toContainText("Stake below the minimum");
+  await expect(page.getByTestId("tx-status")).toContainText("Stake below the minimum of 0.2 MOR");
   await shootInPlace(page, "provider-refused");
 });

@@ -106,7 +106,7 @@ export function ModelsConfigPanel({ overview, network }: { overview: ProviderOve
           <div className="space-y-2 text-sm text-fg-muted">
             <p>
               Then, in a checkout of this portal on the machine your endpoint points at, serve it with your wallet&apos;s key in the environment: set{" "}
-              <code className="text-accent">PROVIDER_PRIVATE_KEY</code> (the private key of {overview.address}) in the shell or in <code>.env</code>, never on
+              <code className="text-accent">PROVIDER_PRIVATE_KEY</code> (the private key of <span className="break-all font-mono">{overview.address}</span>) in the shell or in <code>.env</code>, never on
               the command line, and run:
             </p>
             <CodeBlock language="shell">{command}</CodeBlock>

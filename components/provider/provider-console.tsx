@@ -70,7 +70,7 @@ export function ProviderConsole({ contracts, network }: ProviderConsoleProps) {
   if (overview.isPending) {
     return (
       <p role="status" className="rounded-xl border border-line bg-panel p-6 text-fg-muted">
-        Reading {address} from {network.label}…
+        Reading <span className="break-all font-mono">{address}</span> from {network.label}…
       </p>
     );
   }

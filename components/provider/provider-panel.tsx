@@ -83,16 +83,18 @@ export function ProviderPanel({ overview, contracts, localChain }: { overview: P
         </dl>
       )}
 
-      <form onSubmit={submit} className="grid gap-4 sm:grid-cols-[2fr_1fr_auto] sm:items-end" aria-label={active ? "Update the provider" : "Register as a provider"}>
+      <form onSubmit={submit} className="grid gap-4 sm:grid-cols-[2fr_1fr_auto] sm:items-start" aria-label={active ? "Update the provider" : "Register as a provider"}>
         <Field label="Endpoint (host:port)" hint={localChain ? `${ENDPOINT_FORMAT}.` : `${ENDPOINT_FORMAT}; a public host.`}>
           <input className={inputClass} value={endpoint} onChange={(e) => setEndpoint(e.target.value)} placeholder="provider.example.com:3333" maxLength={300} required spellCheck={false} autoComplete="off" />
         </Field>
         <Field label={active ? "Stake to add (MOR)" : "Stake (MOR)"} hint={`Minimum in all: ${formatMor(settings.providerMinimumStake)}`}>
           <input className={inputClass} value={stake} onChange={(e) => setStake(e.target.value)} inputMode="decimal" required autoComplete="off" />
         </Field>
-        <button type="submit" className={primaryButtonClass} disabled={register.busy}>
-          {active ? "Update" : "Register"}
-        </button>
+        <div className="sm:pt-6">
+          <button type="submit" className={primaryButtonClass} disabled={register.busy}>
+            {active ? "Update" : "Register"}
+          </button>
+        </div>
       </form>
       <TransactionStatus state={register.state} explorerUrl={contracts.explorerUrl} />
 
