@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { Suspense } from "react";
+import { NetworkStatusSummary } from "@/components/network-status-summary";
 
 const steps = [
   {
@@ -11,7 +13,7 @@ const steps = [
   },
   {
     title: "Prompts go peer to peer",
-    body: "Prompts travel straight to the provider over MOR-RPC, an encrypted link: every reply is encrypted to the consumer and signed by the provider.",
+    body: "Prompts travel straight to the provider over MOR-RPC, signed by the consumer (in clear, so providers run it behind TLS or a private network); every reply is encrypted to the consumer and signed by the provider.",
   },
   {
     title: "The session closes with a receipt",
@@ -28,8 +30,8 @@ export default function LandingPage() {
         </h1>
         <p className="max-w-2xl text-lg text-fg-muted">
           Morpheus connects people who need AI inference with independent providers who supply it. Prices, stakes and
-          sessions live on the Compute Node smart contracts; prompts go straight to the provider over an encrypted
-          peer-to-peer protocol. Don&apos;t want to run a node? Use the gateway with a simple API key and any OpenAI SDK.
+          sessions live on the Compute Node smart contracts; prompts go straight to the provider over a signed
+          peer-to-peer protocol, and answers come back encrypted to you. Don&apos;t want to run a node? Use the gateway with a simple API key and any OpenAI SDK.
         </p>
         <div className="flex gap-4">
           <Link href="/models" className="rounded-lg bg-brand-500 px-5 py-2.5 font-medium text-ink-950 hover:bg-brand-400">
@@ -39,6 +41,9 @@ export default function LandingPage() {
             Use the API
           </Link>
         </div>
+        <Suspense fallback={<p className="text-sm text-fg-subtle">Checking the network…</p>}>
+          <NetworkStatusSummary />
+        </Suspense>
       </section>
 
       <section aria-labelledby="how-it-works" className="space-y-6">

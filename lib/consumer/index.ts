@@ -6,7 +6,9 @@ import type { Address, Hash, Hex, LocalAccount } from "viem";
 import { canSignForProvider, getSessionEconomics, stakeForDuration } from "@/lib/chain/reads";
 import { closeSession, openSession, walletFor, type ChainContext, type ChainWallet } from "@/lib/chain/writes";
 import {
+  decodeApproval,
   decodeReport,
+  isApprovalFresh,
   fetchSessionReport,
   MorRpcError,
   promptProvider,
@@ -64,8 +66,8 @@ export interface ApprovedSession {
 }
 
 /**
- * Step 1 of opening: asks the provider for an approval. Direct payment stakes the cost itself;
- * otherwise the stake whose stipend covers it (the Go consumer's sizing).
+ * Step 1 of opening: asks the provider for an approval, for the stake whose stipend covers the
+ * duration (both payment modes: the contract derives every session's end from the stipend).
  */
 export async function requestApproval(
   consumer: Consumer,
@@ -78,6 +80,7 @@ export async function requestApproval(
   if (!(await isSignedForProvider(consumer, offer.provider, approval.approvalSigner))) {
     throw new SessionOpenError(`the approval is signed by ${approval.approvalSigner}, who may not sign for the bid's provider ${offer.provider}`);
   }
+  await checkApprovalFresh(consumer, approval);
   return { offer, approval, stake, directPayment };
 }
 
@@ -88,6 +91,15 @@ export async function requestApproval(
  */
 export async function isSignedForProvider(consumer: Pick<Consumer, "ctx">, provider: Address, signer: Address | null): Promise<boolean> {
   return signer !== null && canSignForProvider(consumer.ctx, provider, signer);
+}
+
+/** An approval openSession would refuse as expired is refused here, before any transaction (seconds or Go's milliseconds: isApprovalFresh). */
+async function checkApprovalFresh(consumer: Consumer, approval: SessionApproval): Promise<void> {
+  const { timestamp } = decodeApproval(approval.approval);
+  const now = await latestBlockTime(consumer);
+  if (!isApprovalFresh(timestamp, now)) {
+    throw new SessionOpenError(`the provider's approval expired: its timestamp ${timestamp} is over 10 minutes before chain time ${now}`);
+  }
 }
 
 /** Step 2 of opening: the on-chain openSession (MOR allowance first if needed). */

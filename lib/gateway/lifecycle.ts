@@ -4,11 +4,13 @@
 // sets NEXT_MANUAL_SIG_HANDLE so that Next.js leaves those signals to this handler.
 import "server-only";
 import { describeError } from "@/lib/redact";
+import { startProviderPinger } from "./network-status";
 import { getGateway, shutdownGateway } from "./runtime";
 
 const SHUTDOWN_LIMIT_MS = 15_000;
 
 export async function startGatewayWithServer(): Promise<void> {
+  startProviderPinger(); // /status reads its last round; it runs whether or not the gateway starts
   await getGateway().catch((error: unknown) => {
     // The site still serves; /api/v1 answers 503 and retries building the gateway per request.
     console.error(`[gateway] failed to start: ${describeError(error, { stack: true })}`);

@@ -90,11 +90,3 @@ export function scoreBid(input: RatingInput, weights: RatingWeights = DEFAULT_RA
   const price = Number(input.pricePerSecond) / 1e18;
   return total / price;
 }
-
-/** Best first; bids whose score is not a finite number are dropped (as Go does). */
-export function rankBids<T extends RatingInput>(bids: readonly T[], weights: RatingWeights = DEFAULT_RATING_WEIGHTS): Array<T & { score: number }> {
-  return bids
-    .map((bid) => ({ ...bid, score: scoreBid(bid, weights) }))
-    .filter((bid) => Number.isFinite(bid.score))
-    .sort((a, b) => b.score - a.score);
-}

@@ -13,7 +13,6 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { assertNativeSecp256k1 } from "@/lib/morrpc";
 import { redactUrls } from "@/lib/redact";
-import type { ModelOffer } from "@/lib/chain/catalog";
 import { ModelDirectory } from "./models";
 import { gatewayRateLimiter, type RateLimiter } from "./rate-limit";
 import { DEFAULT_RATING_WEIGHTS, parseRatingWeights } from "./rating";
@@ -106,11 +105,6 @@ export function modelDirectory(): ModelDirectory {
     );
   }
   return globalForGateway.morpheusModels;
-}
-
-/** The on-chain model catalog (models with their bids) for the site's pages, from the gateway's cache. */
-export function modelCatalog(): Promise<ModelOffer[]> {
-  return modelDirectory().offers();
 }
 
 /** The process's gateway, built on first use; a failed build is retried by the next call. */

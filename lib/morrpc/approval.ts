@@ -13,6 +13,15 @@ const APPROVAL_ABI = [
   { type: "uint128", name: "timestamp" },
 ] as const;
 
+/** Receipts of Go providers up to v5.9.0: the first five fields (160 bytes), which is all the contract reads. */
+const REPORT_V1_ABI = [
+  { type: "bytes32", name: "sessionId" },
+  { type: "uint256", name: "chainId" },
+  { type: "uint128", name: "timestamp" },
+  { type: "uint32", name: "tpsScaled1000" },
+  { type: "uint32", name: "ttftMs" },
+] as const;
+
 const REPORT_ABI = [
   { type: "bytes32", name: "sessionId" },
   { type: "uint256", name: "chainId" },
@@ -27,8 +36,24 @@ export interface Approval {
   bidId: Hash;
   chainId: bigint;
   user: Address;
-  /** Unix milliseconds, as the Go provider writes it (the contract's TTL check assumes seconds; see spec §6). */
+  /** Unix seconds of chain time (ours) or milliseconds (the Go provider's); see isApprovalFresh. */
   timestamp: bigint;
+}
+
+/** The contract's SIGNATURE_TTL: openSession refuses an approval once block.timestamp passes its timestamp by this. */
+export const APPROVAL_TTL_SECONDS = 600n;
+/** An approval timestamp above this is in milliseconds: as seconds it would be after the year 5000. */
+const MILLISECOND_TIMESTAMPS_FROM = 100_000_000_000n;
+
+/**
+ * Whether openSession will still take an approval at chain time `now` (seconds). We write seconds,
+ * the contract's unit, so our approvals really expire after the TTL. The Go node writes
+ * milliseconds, which the contract's check (block.timestamp <= timestamp + TTL) never refuses, so
+ * a consumer must accept those too, as the contract does: refusing them would refuse every Go provider.
+ */
+export function isApprovalFresh(timestamp: bigint, now: bigint): boolean {
+  if (timestamp >= MILLISECOND_TIMESTAMPS_FROM) return true;
+  return now <= timestamp + APPROVAL_TTL_SECONDS;
 }
 
 export interface SessionReport {
@@ -64,8 +89,14 @@ export function encodeReport(report: SessionReport): Hex {
   ]);
 }
 
+/** A receipt: 7 fields (224 bytes), or the 5 of Go providers up to v5.9.0 (160 bytes; token counts then read 0). */
 export function decodeReport(encoded: Hex): SessionReport {
-  if (hexToBytes(encoded).length !== 224) throw new MorRpcError("validation_failed", "report: expected 224 bytes");
+  const length = hexToBytes(encoded).length;
+  if (length === 160) {
+    const [sessionId, chainId, timestamp, tpsScaled1000, ttftMs] = decodeAbiParameters(REPORT_V1_ABI, encoded);
+    return { sessionId, chainId, timestamp, tpsScaled1000, ttftMs, inputTokens: 0, outputTokens: 0 };
+  }
+  if (length !== 224) throw new MorRpcError("validation_failed", "report: expected 224 bytes (or 160 from Go providers up to v5.9.0)");
   const [sessionId, chainId, timestamp, tpsScaled1000, ttftMs, inputTokens, outputTokens] = decodeAbiParameters(
     REPORT_ABI,
     encoded,

@@ -1,6 +1,7 @@
 // The consumer side of MOR-RPC: ping, session approval, prompts and the usage report, each one
 // TCP request (transport.ts) whose replies are checked and decrypted here. What Go's
-// proxy_sender.go does, plus the checks it skips (approval contents, [DONE] before EOF).
+// proxy_sender.go does, plus the checks it skips (approval contents and signer key, a stream that
+// stops before its end).
 import type { Address, Hash, Hex } from "viem";
 import { encodeRequest, decodeResult, type RpcResponse } from "./envelope";
 import { eciesDecryptFromHex } from "./ecies";
@@ -65,6 +66,11 @@ function providerError(error: RpcErrorBody, providerPubKey: BytesLike | undefine
   });
 }
 
+/** The longest a ping, session.request or session.report may take, whatever the caller asks. */
+export const ONE_SHOT_TOTAL_MS = 30_000;
+/** A prompt's default wall-clock limit, dial to last byte (per call: timeouts.totalMs). */
+export const DEFAULT_PROMPT_TOTAL_MS = 15 * 60_000;
+
 /** ping, session.request and session.report: one response object, then the provider closes. */
 async function callOnce<M extends MorRpcMethod>(
   endpoint: string,
@@ -75,7 +81,8 @@ async function callOnce<M extends MorRpcMethod>(
   providerPubKey?: BytesLike,
 ): Promise<ResultOf<M>> {
   const wire = encodeRequest(method, options.requestId ?? (method === "network.ping" ? "0" : newRequestId()), params);
-  const responses = sendRequest(endpoint, wire, options);
+  const totalMs = Math.min(options.timeouts?.totalMs ?? ONE_SHOT_TOTAL_MS, ONE_SHOT_TOTAL_MS);
+  const responses = sendRequest(endpoint, wire, { ...options, timeouts: { ...options.timeouts, totalMs } });
   let first: RpcResponse | undefined;
   try {
     const next = await responses.next();
@@ -143,10 +150,22 @@ function parseReply(plaintext: string): unknown {
 /** One decrypted reply of a prompt: a chunk / whole response, or the end-of-stream marker. */
 export type PromptReply = { done: false; data: unknown } | { done: true };
 
+/** A reply after which the answer is complete: a whole completion, or a chunk with a finish_reason or usage. */
+function endsAnswer(data: unknown): boolean {
+  if (!data || typeof data !== "object" || Array.isArray(data)) return false;
+  const reply = data as { object?: unknown; usage?: unknown; choices?: unknown };
+  if (reply.object === "chat.completion" || (reply.usage !== undefined && reply.usage !== null)) return true;
+  return Array.isArray(reply.choices) && reply.choices.some((c) => (c as { finish_reason?: unknown } | null)?.finish_reason != null);
+}
+
 /**
- * session.prompt: sends the OpenAI-style request and yields the decrypted replies. A streamed
- * request must end with "[DONE]": a provider that closes before it (killed mid-stream) is an
- * error, never a clean end. Provider errors throw MorRpcError provider_error / upstream_error.
+ * session.prompt: sends the OpenAI-style request and yields the decrypted replies until the
+ * provider sends "[DONE]" or closes. A streamed request ends with { done: true }: after "[DONE]",
+ * or — as the Go consumer accepts, since a Go provider forwards "[DONE]" only when its upstream
+ * sends one (its claudeai adapter never does) — when the provider closes cleanly after a reply that
+ * ends the answer (a finish_reason, usage or a whole completion). A close before any end (a killed
+ * provider) is an error, never a clean end. Every reply is read, streamed or not, so an error after
+ * the first reply is never missed. Provider errors throw MorRpcError provider_error / upstream_error.
  */
 export async function* promptProvider(
   endpoint: string,
@@ -162,8 +181,10 @@ export async function* promptProvider(
   };
   const wire = encodeRequest("session.prompt", options.requestId ?? newRequestId(), signParams("session.prompt", unsigned, key));
   const streaming = prompt.request.stream === true;
+  const timeouts = { totalMs: DEFAULT_PROMPT_TOTAL_MS, ...options.timeouts };
   let replies = 0;
-  for await (const response of sendRequest(endpoint, wire, options)) {
+  let ended = false;
+  for await (const response of sendRequest(endpoint, wire, { ...options, timeouts })) {
     if (response.error) throw providerError(response.error, prompt.providerPubKey, key);
     const result = decodeResult("session.prompt", response.result);
     const data = parseReply(openPromptResult(result, prompt.providerPubKey, key));
@@ -172,13 +193,13 @@ export async function* promptProvider(
       yield { done: true };
       return;
     }
+    ended = endsAnswer(data);
     yield { done: false, data };
-    // A non-streamed request has exactly one reply; so does a stream the upstream answered whole.
-    if (!streaming || (data as { object?: unknown })?.object === "chat.completion") return;
   }
-  if (streaming || replies === 0) {
-    throw new MorRpcError("connection_closed", `${endpoint} closed the ${streaming ? "stream before [DONE]" : "connection without a reply"}`);
-  }
+  if (replies === 0) throw new MorRpcError("connection_closed", `${endpoint} closed the connection without a reply`);
+  if (!streaming) return;
+  if (!ended) throw new MorRpcError("connection_closed", `${endpoint} closed the stream before its end`);
+  yield { done: true };
 }
 
 /** session.report: the provider-signed usage receipt for closeSession. */

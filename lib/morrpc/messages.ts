@@ -26,8 +26,8 @@ import {
   writeGoInt,
   type BytesLike,
 } from "./json";
-import { publicKeyFromPrivate } from "./secp";
-import { signMorRpc, verifyMorRpcWithAddress, verifyMorRpcWithKey } from "./signing";
+import { publicKeyFromPrivate, recoverPublicKey } from "./secp";
+import { morRpcDigest, publicKeyToAddress, signMorRpc, verifyMorRpcWithAddress, verifyMorRpcWithKey } from "./signing";
 
 // --- message types --------------------------------------------------------------------------
 
@@ -387,6 +387,31 @@ export function verifyParams<M extends MorRpcMethod>(method: M, params: ParamsOf
 }
 
 /**
+ * The public keys (uncompressed, 0x04…) that could have signed these params: Go verification
+ * ignores v, so both recovery ids are candidates. Lets a provider find the signer among the users
+ * it knows before any chain read; an unusable signature gives none.
+ */
+export function paramsSignerCandidates<M extends MorRpcMethod>(method: M, params: ParamsOf<M>): Hex[] {
+  const sig = params.signature === undefined ? null : (() => {
+    try {
+      return toBytes(params.signature);
+    } catch {
+      return null;
+    }
+  })();
+  if (sig === null || sig.length !== 65) return [];
+  const digest = morRpcDigest(paramsCodec(method).signedBytes(params));
+  const candidates: Hex[] = [];
+  for (const recid of [0, 1]) {
+    const candidate = new Uint8Array(sig);
+    candidate[64] = recid;
+    const pub = recoverPublicKey(candidate, digest);
+    if (pub !== null) candidates.push(bytesToHex(pub));
+  }
+  return candidates;
+}
+
+/**
  * Checks a result against the provider's public key (for session.request: the `providerPubKey`
  * inside the result itself). A pong is checked by address instead: verifyPong.
  */
@@ -409,8 +434,10 @@ export function infraError(message: string, timestamp: number = Date.now()): Rpc
   return { message, code: 400, data: { timestamp, signature: "0x00" } };
 }
 
+/** Unsigned, plain text: "0x00" (what Go writes) or an empty signature, which the Go consumer also reads as unsigned. */
 export function isUnsignedError(error: RpcErrorBody): boolean {
-  return error.data.signature === "0x00";
+  const signature = error.data.signature.toLowerCase();
+  return signature === "0x00" || signature === "0x" || signature === "";
 }
 
 /** An upstream LLM error: `message` is the ECIES ciphertext hex (no 0x), signed by the provider. */
@@ -493,5 +520,11 @@ export function checkSessionResult(
   }
   const approvalSigner = recoverApprovalSigner(result.approval, result.approvalSig);
   if (approvalSigner === null) throw new MorRpcError("invalid_signature", "approvalSig does not recover");
+  // Replies are verified with providerPubKey from here on: it must be the key of whoever signed the
+  // approval (the bid's provider or one the contract accepts for it), or anyone could answer for them.
+  const pub = toBytes(result.providerPubKey);
+  if (pub.length !== 65 || pub[0] !== 0x04 || publicKeyToAddress(pub) !== approvalSigner) {
+    throw new MorRpcError("invalid_signature", `the provider's public key is not the key of the approval's signer ${approvalSigner}`);
+  }
   return { approval, approvalSigner };
 }

@@ -85,4 +85,26 @@ describe("JsonObjectStream", () => {
     const bytes = new Uint8Array([...enc('{"a":"'), 0xff, ...enc('"}')]);
     expect(parser.push(bytes)).toEqual(['{"a":"\uFFFD"}']);
   });
+
+  it("with maxObjects, stops at the end of the first object and never looks at what follows", () => {
+    const parser = new JsonObjectStream();
+    expect(parser.push(enc('{"a":"}}"} trailing garbage ]]'), 1)).toEqual(['{"a":"}}"}']);
+    const split = new JsonObjectStream();
+    expect(split.push(enc('{"a":"}}'), 1)).toEqual([]);
+    expect(split.push(enc('}"}{"b":1}'), 1)).toEqual(['{"a":"}}}"}']);
+  });
+
+  it("holds an unfinished object in one buffer: bufferedBytes is its size, and it is released when the object completes", () => {
+    const parser = new JsonObjectStream();
+    parser.push(enc('{"a":"'));
+    for (let i = 0; i < 1_000; i++) parser.push(enc("}}}}"));
+    expect(parser.bufferedBytes).toBe(6 + 4_000);
+    expect(parser.push(enc('"}'))).toHaveLength(1);
+    expect(parser.bufferedBytes).toBe(0);
+  });
+
+  it("caps an object that arrives whole in one read", () => {
+    const parser = new JsonObjectStream({ maxObjectBytes: 16 });
+    expect(() => parser.push(enc('{"a":"0123456789"}'))).toThrowError(/exceeds 16 bytes/);
+  });
 });

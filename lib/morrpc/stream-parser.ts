@@ -1,8 +1,8 @@
 // MOR-RPC over TCP has no framing: each side writes whole JSON objects back to back (a TS peer
 // may put whitespace between them). This finds where each top-level object ends by tracking
-// string/escape state and brace depth over raw bytes. All structural characters are ASCII and
-// never occur inside a multi-byte UTF-8 sequence, so a character split across reads is harmless;
-// text is decoded only once an object is complete.
+// string/escape state and brace depth over raw bytes, in one pass over each read. All structural
+// characters are ASCII and never occur inside a multi-byte UTF-8 sequence, so a character split
+// across reads is harmless; text is decoded only once an object is complete.
 import { MorRpcError } from "./errors";
 
 const OPEN_BRACE = 0x7b;
@@ -15,14 +15,17 @@ function isJsonWhitespace(byte: number): boolean {
 }
 
 export interface JsonObjectStreamOptions {
-  /** Largest single object accepted; a peer that exceeds it is cut off. Default 32 MiB. */
+  /** Largest single object accepted; a peer that exceeds it is cut off. Default 16 MiB. */
   maxObjectBytes?: number;
 }
+
+export const DEFAULT_MAX_OBJECT_BYTES = 16 * 1024 * 1024;
 
 export class JsonObjectStream {
   private readonly maxObjectBytes: number;
   private readonly decoder = new TextDecoder("utf-8"); // invalid UTF-8 → U+FFFD, as Go decodes it
-  private parts: Uint8Array[] = [];
+  /** The object in progress, in one buffer that grows by doubling up to maxObjectBytes. */
+  private buffer: Uint8Array = new Uint8Array(0);
   private pendingBytes = 0;
   private depth = 0;
   private inString = false;
@@ -30,11 +33,15 @@ export class JsonObjectStream {
   private failed = false;
 
   constructor(options: JsonObjectStreamOptions = {}) {
-    this.maxObjectBytes = options.maxObjectBytes ?? 32 * 1024 * 1024;
+    this.maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
   }
 
-  /** Feeds one read; returns the JSON text of every object completed by it, in order. */
-  push(chunk: Uint8Array): string[] {
+  /**
+   * Feeds one read; returns the JSON text of every object completed by it, in order. With
+   * `maxObjects`, stops scanning once that many objects are complete and ignores the rest of the
+   * read (the provider reads exactly one request, as Go's json.Decoder does).
+   */
+  push(chunk: Uint8Array, maxObjects = Infinity): string[] {
     if (this.failed) throw new MorRpcError("stream_violation", "stream already failed");
     const complete: string[] = [];
     let start = this.depth > 0 ? 0 : -1; // where the object in progress begins within this chunk
@@ -61,14 +68,10 @@ export class JsonObjectStream {
       else if (byte === CLOSE_BRACE && --this.depth === 0) {
         complete.push(this.finish(chunk.subarray(start, i + 1)));
         start = -1;
+        if (complete.length >= maxObjects) return complete;
       }
     }
-    if (start >= 0) {
-      const rest = chunk.subarray(start);
-      this.pendingBytes += rest.length;
-      this.checkSize();
-      this.parts.push(rest.slice()); // copy: the caller may reuse its read buffer
-    }
+    if (start >= 0) this.append(chunk.subarray(start));
     return complete;
   }
 
@@ -77,23 +80,41 @@ export class JsonObjectStream {
     return this.depth > 0;
   }
 
-  private finish(tail: Uint8Array): string {
-    this.pendingBytes += tail.length;
-    this.checkSize();
-    let bytes = tail;
-    if (this.parts.length > 0) {
-      this.parts.push(tail);
-      bytes = Buffer.concat(this.parts);
-    }
-    this.parts = [];
-    this.pendingBytes = 0;
-    return this.decoder.decode(bytes);
+  /** Bytes of the object in progress held in memory. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
   }
 
-  private checkSize(): void {
-    if (this.pendingBytes > this.maxObjectBytes) {
-      this.failed = true;
-      throw new MorRpcError("message_too_large", `JSON object exceeds ${this.maxObjectBytes} bytes`);
+  /** Copies: the caller may reuse its read buffer. */
+  private append(bytes: Uint8Array): void {
+    const needed = this.pendingBytes + bytes.length;
+    if (needed > this.maxObjectBytes) this.tooLarge();
+    if (needed > this.buffer.length) {
+      const grown = new Uint8Array(Math.min(this.maxObjectBytes, Math.max(needed, this.buffer.length * 2, 4096)));
+      grown.set(this.buffer.subarray(0, this.pendingBytes));
+      this.buffer = grown;
     }
+    this.buffer.set(bytes, this.pendingBytes);
+    this.pendingBytes = needed;
+  }
+
+  private finish(tail: Uint8Array): string {
+    let bytes = tail;
+    if (this.pendingBytes > 0) {
+      this.append(tail);
+      bytes = this.buffer.subarray(0, this.pendingBytes);
+    } else if (tail.length > this.maxObjectBytes) {
+      this.tooLarge();
+    }
+    const text = this.decoder.decode(bytes);
+    this.pendingBytes = 0;
+    // Keep a small buffer for the next object; let a large one go.
+    if (this.buffer.length > 64 * 1024) this.buffer = new Uint8Array(0);
+    return text;
+  }
+
+  private tooLarge(): never {
+    this.failed = true;
+    throw new MorRpcError("message_too_large", `JSON object exceeds ${this.maxObjectBytes} bytes`);
   }
 }

@@ -13,6 +13,7 @@ import {
   encodeRequest,
   encodeResult,
   infraError,
+  JsonObjectStream,
   MorRpcError,
   newPingNonce,
   openPromptResult,
@@ -27,6 +28,7 @@ import {
   verifyResult,
   type MorRpcConnection,
   type MorRpcServer,
+  type MorRpcServerOptions,
   type RpcRequest,
   type RpcResponse,
 } from "./index";
@@ -47,7 +49,7 @@ afterEach(async () => {
 
 async function serve(
   handle: (request: RpcRequest, connection: MorRpcConnection) => Promise<void>,
-  extra: { maxRequestBytes?: number; readTimeoutMs?: number; onError?: (error: unknown) => void } = {},
+  extra: Omit<MorRpcServerOptions, "host" | "port" | "handle"> = {},
 ): Promise<MorRpcServer & { endpoint: string }> {
   const server = await startMorRpcServer({ host: "127.0.0.1", port: 0, handle, onError: () => {}, ...extra });
   cleanups.push(() => server.close(100));
@@ -271,7 +273,7 @@ describe("MOR-RPC transport: client failures", () => {
     const endpoint = await rawServer(() => {}); // accepts and never answers
     await expect(collect(sendRequest(endpoint, pingRequest(), { timeouts: { firstByteMs: 150 } }))).rejects.toMatchObject({
       code: "timeout",
-      message: expect.stringMatching(/^first byte timeout/),
+      message: expect.stringMatching(/^first response timeout/),
     });
   });
 
@@ -475,5 +477,214 @@ describe("MOR-RPC transport: server shutdown", () => {
     await server.close(100);
     expect(handlerSignal?.aborted).toBe(true);
     await expect(responses).rejects.toMatchObject({ code: "connection_closed" });
+  });
+});
+
+/** Retries `check` until it stops throwing (for effects a server picks up on its next event). */
+async function eventually<T>(check: () => Promise<T>, tries = 100): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await check();
+    } catch (error) {
+      if (i >= tries) throw error;
+      await sleep(20);
+    }
+  }
+}
+
+/** A connection that has sent the start of a request and waits; resolves once connected. */
+async function holder(port: number, bytes = "{"): Promise<net.Socket> {
+  const socket = net.connect({ host: "127.0.0.1", port });
+  socket.on("error", () => {});
+  await new Promise((resolve) => socket.once("connect", resolve));
+  socket.write(bytes);
+  return socket;
+}
+
+describe("MOR-RPC transport: hostile consumers (issue 10)", () => {
+  it("'{\"a\":\"' then 256 KiB of '}' is scanned once per read into one buffer, not parsed once per '}'", async () => {
+    const push = vi.spyOn(JsonObjectStream.prototype, "push");
+    try {
+      const server = await serve(async (request, connection) => connection.send(pong(request.id)));
+      const padding = "}".repeat(256 * 1024);
+      const reply = await rawExchange(server.port, `{"id":"pad","method":"network.ping","params":{},"pad":"${padding}"}`);
+      expect(JSON.parse(reply)).toMatchObject({ id: "pad" });
+      // One call per TCP read (a few dozen here); the old reader made one per '}' (262,144), each
+      // keeping its own copy of the fragment: ~8.4 M objects for 8 MiB.
+      expect(push.mock.calls.length).toBeLessThan(1_000);
+    } finally {
+      push.mockRestore();
+    }
+  });
+
+  it("refuses a request over the 1 MiB default without reading it all", async () => {
+    const server = await serve(async (request, connection) => connection.send(pong(request.id)));
+    const reply = await rawExchange(server.port, `{"id":"big","method":"network.ping","params":{},"pad":"${"x".repeat(1024 * 1024)}"}`);
+    if (reply) expect(JSON.parse(reply)).toMatchObject({ error: { message: expect.stringMatching(/exceeds 1048576 bytes/) } });
+    expect((await collect(sendRequest(server.endpoint, pingRequest("ok")))).map((r) => r.id)).toEqual(["ok"]);
+  });
+
+  it("caps connections from one address; a freed slot serves again", async () => {
+    const server = await serve(async (request, connection) => connection.send(pong(request.id)), { maxConnectionsPerAddress: 2 });
+    const held = [await holder(server.port), await holder(server.port)];
+    expect(JSON.parse(await rawExchange(server.port, pingRequest("third")))).toMatchObject({
+      id: "",
+      result: null,
+      error: { message: "no capacity: too many connections from your address", data: { signature: "0x00" } },
+    });
+    held[0].destroy();
+    await eventually(async () => expect((await collect(sendRequest(server.endpoint, pingRequest("again")))).map((r) => r.id)).toEqual(["again"]));
+    held[1].destroy();
+  });
+
+  it("caps connections in total", async () => {
+    const server = await serve(async (request, connection) => connection.send(pong(request.id)), { maxConnections: 3 });
+    const held = await Promise.all([holder(server.port), holder(server.port), holder(server.port)]);
+    expect(JSON.parse(await rawExchange(server.port, pingRequest("fourth")))).toMatchObject({ error: { message: "no capacity: too many connections" } });
+    for (const socket of held) socket.destroy();
+    await eventually(async () => expect((await collect(sendRequest(server.endpoint, pingRequest("again")))).map((r) => r.id)).toEqual(["again"]));
+  });
+
+  it("a flood of refused connections that never close: at most 256 are kept to read their refusal, the rest are dropped at once", async () => {
+    const server = await serve(async (request, connection) => connection.send(pong(request.id)), { maxConnections: 1 });
+    const held = await holder(server.port);
+    const flood: net.Socket[] = [];
+    const outcomes = await Promise.all(
+      Array.from({ length: 300 }, () =>
+        new Promise<"refusal" | "silent close">((resolve) => {
+          // allowHalfOpen: the peer keeps its side open after the server's FIN, as a flooder would.
+          const socket = net.connect({ host: "127.0.0.1", port: server.port, allowHalfOpen: true });
+          flood.push(socket);
+          socket.on("error", () => {});
+          let data = "";
+          socket.on("data", (chunk) => (data += chunk.toString()));
+          socket.on("end", () => resolve(data ? "refusal" : "silent close"));
+          socket.on("close", () => resolve(data ? "refusal" : "silent close"));
+        }),
+      ),
+    );
+    for (const socket of flood) socket.destroy();
+    expect(outcomes.filter((o) => o === "refusal").length).toBeLessThanOrEqual(256);
+    expect(outcomes.filter((o) => o === "silent close").length).toBeGreaterThanOrEqual(300 - 256);
+    held.destroy();
+    await eventually(async () => expect((await collect(sendRequest(server.endpoint, pingRequest("after")))).map((r) => r.id)).toEqual(["after"]));
+  });
+
+  it("bounds the bytes of unfinished requests held server-wide", async () => {
+    const server = await serve(async (request, connection) => connection.send(pong(request.id)), { maxBufferedBytes: 64 * 1024 });
+    const start = (id: string) => `{"id":"${id}","method":"network.ping","params":{"nonce":"0x01"},"pad":"${"x".repeat(40 * 1024)}`;
+    const replies = new Map<string, Promise<string>>();
+    const sockets = new Map<string, net.Socket>();
+    for (const id of ["a", "b"]) {
+      const socket = await holder(server.port, start(id));
+      let data = "";
+      socket.on("data", (chunk) => (data += chunk.toString()));
+      replies.set(id, new Promise((resolve) => socket.on("close", () => resolve(data))));
+      sockets.set(id, socket);
+    }
+    // Whichever arrived second does not fit: it is refused and closed; the other one still completes.
+    const [refusedId, reply] = await Promise.race([...replies].map(async ([id, p]) => [id, await p] as const));
+    expect(JSON.parse(reply)).toMatchObject({ error: { message: "no capacity: too many requests in progress" } });
+    const otherId = refusedId === "a" ? "b" : "a";
+    sockets.get(otherId)!.write('"}');
+    sockets.get(otherId)!.on("data", () => sockets.get(otherId)!.destroy());
+    expect(JSON.parse(await replies.get(otherId)!)).toMatchObject({ id: otherId, result: { nonce: "0x0102" } });
+  });
+
+  it("a consumer that stops reading cannot hold a handler: its send fails after the write timeout", async () => {
+    const outcome = deferred<unknown>();
+    const server = await serve(
+      async (request, connection) => {
+        const big = `{"id":"${request.id}","result":{"pad":"${"x".repeat(4 * 1024 * 1024)}"}}`;
+        try {
+          for (let i = 0; i < 1_000; i++) await connection.send(big);
+          outcome.resolve("all sent");
+        } catch (error) {
+          outcome.resolve(error);
+        }
+      },
+      { writeTimeoutMs: 200 },
+    );
+    const reader = net.connect({ host: "127.0.0.1", port: server.port });
+    reader.on("error", () => {});
+    reader.pause(); // never reads
+    reader.write(pingRequest("stuck"));
+    expect(await outcome.promise).toMatchObject({ code: "timeout", message: expect.stringMatching(/^writing to .* timed out after 200 ms/) });
+    reader.destroy();
+  }, 15_000);
+});
+
+describe("MOR-RPC transport: hostile providers (issue 10)", () => {
+  /** A provider that answers the request with `first` (if any) and then writes `drip` every 10 ms, at most `max` times. */
+  async function trickler(drip: string, { first = "", max = 200 } = {}) {
+    const sent = { drips: 0 };
+    const endpoint = await rawServer((socket) =>
+      socket.once("data", () => {
+        if (first) socket.write(first);
+        const timer = setInterval(() => {
+          if (socket.destroyed || sent.drips >= max) {
+            clearInterval(timer);
+            if (!socket.destroyed) socket.end();
+            return;
+          }
+          socket.write(drip);
+          sent.drips++;
+        }, 10);
+        socket.on("close", () => clearInterval(timer));
+      }),
+    );
+    return { endpoint, sent };
+  }
+
+  it("a space every 10 ms before any response does not keep the call alive", async () => {
+    const { endpoint, sent } = await trickler(" ");
+    const error = await collect(sendRequest(endpoint, pingRequest(), { timeouts: { firstByteMs: 150, idleMs: 150 } })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "timeout", message: expect.stringMatching(/^first response timeout/) });
+    expect(sent.drips).toBeLessThan(200);
+  });
+
+  it("nor a space every 10 ms inside a response after the first one", async () => {
+    const { endpoint, sent } = await trickler(" ", { first: `${pong("0")}{"id":"0","result":` });
+    const seen: RpcResponse[] = [];
+    const error = await (async () => {
+      for await (const response of sendRequest(endpoint, pingRequest(), { timeouts: { firstByteMs: 5_000, idleMs: 150 } })) seen.push(response);
+    })().catch((e: unknown) => e);
+    expect(seen).toHaveLength(1);
+    expect(error).toMatchObject({ code: "timeout", message: expect.stringMatching(/^idle timeout/) });
+    expect(sent.drips).toBeLessThan(200);
+  });
+
+  it("real progress forever still ends at the call's absolute deadline", async () => {
+    const { endpoint, sent } = await trickler(pong("0"), { max: 500 });
+    const seen: RpcResponse[] = [];
+    const error = await (async () => {
+      for await (const response of sendRequest(endpoint, pingRequest(), { timeouts: { totalMs: 300 } })) seen.push(response);
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "timeout", message: expect.stringMatching(/^total timeout/) });
+    expect(sent.drips).toBeLessThan(500);
+    expect(seen.length).toBeGreaterThan(0);
+  });
+
+  it("bounds what a fast provider makes a slow consumer hold: reading stops at the queued-bytes limit", async () => {
+    const object = `{"id":"0","result":{"pad":"${"x".repeat(8 * 1024)}"}}`;
+    const flushed = deferred();
+    const endpoint = await rawServer((socket) => socket.once("data", () => socket.end(object.repeat(40), () => flushed.resolve())));
+    const push = vi.spyOn(JsonObjectStream.prototype, "push");
+    try {
+      const responses = sendRequest(endpoint, pingRequest(), { maxQueuedBytes: 16 * 1024 });
+      expect((await responses.next()).done).toBe(false); // then the consumer takes nothing more for a while
+      await flushed.promise; // everything is in the kernel's buffers: only the client's own limit stops it reading
+      await sleep(100);
+      const read = push.mock.calls.reduce((n, [chunk]) => n + chunk.length, 0);
+      expect(read).toBeLessThan(16 * 1024 + 64 * 1024 + object.length); // limit + one read; the old client took all 40 objects
+      expect((await collect(responses)).length).toBe(39); // and resumes to the end once the consumer reads again
+    } finally {
+      push.mockRestore();
+    }
+  });
+
+  it("refuses a response object over the 16 MiB default", async () => {
+    const huge = await rawServer((socket) => socket.once("data", () => socket.end(`{"id":"0","result":"${"x".repeat(17 * 1024 * 1024)}"}`)));
+    await expect(collect(sendRequest(huge, pingRequest()))).rejects.toMatchObject({ code: "message_too_large" });
   });
 });

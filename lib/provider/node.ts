@@ -20,6 +20,7 @@ import {
   infraError,
   isMorRpcMethod,
   marshalGoValue,
+  paramsSignerCandidates,
   publicKeyFromPrivate,
   publicKeyToAddress,
   sealPromptResult,
@@ -30,6 +31,7 @@ import {
   verifyParams,
   type MorRpcConnection,
   type MorRpcMethod,
+  type ParamsOf,
   type ResultOf,
   type RpcRequest,
 } from "@/lib/morrpc";
@@ -56,6 +58,8 @@ export interface ProviderNodeOptions {
   /** Keeps user keys and per-session usage across restarts. */
   stateFile?: string;
   llmTimeoutMs?: number;
+  /** Largest MOR-RPC request accepted (default 1 MiB; images in prompts may need more). */
+  maxRequestBytes?: number;
   /** Reported in the pong. */
   version?: string;
   log?: ProviderLog;
@@ -142,6 +146,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     server = await startMorRpcServer({
       host,
       port: options.port,
+      maxRequestBytes: options.maxRequestBytes,
       handle: (request, conn) => dispatch(ctx, request, conn),
       onError: (error) => log.error(`MOR-RPC connection: ${(error as Error).message}`),
     });
@@ -186,6 +191,15 @@ class ChainView {
     const bid = await getBid(this.reader, bidId);
     if (!/^0x0+$/.test(bid.provider) && getAddress(bid.provider) === this.address) this.ownBids.set(id, bid);
     return bid;
+  }
+
+  /**
+   * The chain's time in seconds (the latest block's). Approvals carry it, as receipts do: the
+   * contract compares them with block.timestamp, which on a test chain moved ahead is far from the
+   * wall clock. Read afresh each time: a session request already costs a bid read.
+   */
+  async now(): Promise<bigint> {
+    return (await this.reader.client.getBlock({ blockTag: "latest" })).timestamp;
   }
 
   /** The session, from the cache unless `fresh` or older than SESSION_RECHECK_MS; Rejected unless it is this provider's. */
@@ -283,15 +297,15 @@ function hasCapacity({ chain, state }: NodeContext, model: ModelConfig): boolean
 // --- approvals and replays --------------------------------------------------------------------
 
 /**
- * Approval timestamps are in seconds, the contract's unit, so an approval really expires after its
- * TTL. Two approvals of one bid for one user in the same second would be the same bytes, which the
+ * Approval timestamps are in seconds of chain time, the contract's unit, so an approval really
+ * expires after its TTL (the Go node writes milliseconds, which never expire; consumers accept both). Two approvals of one bid for one user in the same second would be the same bytes, which the
  * contract refuses as a duplicate: each gets a later second than the one before.
  */
 class ApprovalClock {
   private readonly last = new Map<string, bigint>();
 
-  next(bidId: Hex, user: Address): bigint {
-    const now = BigInt(Math.floor(Date.now() / 1000));
+  /** `now`: chain time in seconds (ChainView.now). */
+  next(bidId: Hex, user: Address, now: bigint): bigint {
     const pair = `${bidId}:${user}`.toLowerCase();
     const last = this.last.get(pair);
     const timestamp = last !== undefined && last >= now ? last + 1n : now;
@@ -301,7 +315,11 @@ class ApprovalClock {
   }
 }
 
-/** Refuses a prompt whose timestamp is far from our clock, or whose signature was seen in the window. */
+/**
+ * Refuses a prompt whose timestamp is far from our clock, or whose signature was seen in the window.
+ * Signatures are keyed by r‖s alone: verification ignores v (and a verified s is low), so the same
+ * signature with another recovery byte (0/1/27/28) or hex case is the same signature.
+ */
 class ReplayGuard {
   private readonly seen = new Map<string, number>();
 
@@ -310,7 +328,8 @@ class ReplayGuard {
     if (timestamp < now - PROMPT_MAX_AGE_MS || timestamp > now + PROMPT_MAX_FUTURE_MS) {
       throw new Rejected("request validation failed: timestamp is too far from the provider's clock");
     }
-    const seenKey = `${sessionId}:${signature}`;
+    const rs = (signature ?? "").replace(/^0[xX]/, "").slice(0, 128).toLowerCase();
+    const seenKey = `${sessionId}:${rs}`;
     if (this.seen.has(seenKey)) throw new Rejected("invalid signature: replayed request");
     this.seen.set(seenKey, timestamp);
     for (const [k, ts] of this.seen) {
@@ -329,10 +348,34 @@ const handlers: Record<MorRpcMethod, (ctx: NodeContext, request: RpcRequest, con
   "session.report": handleReport,
 };
 
+/**
+ * Methods of the Go node this one does not serve (MCP agent tools, audio upload), answered with
+ * what a Go node without agents or that stream says, so Go consumers fail the way they expect.
+ */
+function unservedMethodError(method: string, params: unknown): string | undefined {
+  const streamId = params && typeof params === "object" && typeof (params as { streamid?: unknown }).streamid === "string"
+    ? (params as { streamid: string }).streamid.slice(0, 100)
+    : "";
+  switch (method) {
+    case "agent.get_tools":
+      return "failed to get agent tools: agent not found: this provider serves no agents";
+    case "agent.call_tool":
+      return "failed to call agent tool: agent not found: this provider serves no agents";
+    case "session.prompt.stream.start":
+      return "failed to create streaming session: audio streaming is not supported by this provider";
+    case "session.prompt.stream.chunk":
+    case "session.prompt.stream.end":
+      return `streaming session ${streamId} not found`;
+    default:
+      return undefined;
+  }
+}
+
 /** Routes a request to its handler; a refusal or failure becomes the protocol's infrastructure error. */
 async function dispatch(ctx: NodeContext, request: RpcRequest, conn: MorRpcConnection): Promise<void> {
   if (!isMorRpcMethod(request.method)) {
-    await conn.send(encodeError(request.id, infraError(`unknown method: unknown method: ${request.method}`)));
+    const message = unservedMethodError(request.method, request.params) ?? `unknown method: unknown method: ${request.method}`;
+    await conn.send(encodeError(request.id, infraError(message)));
     return;
   }
   try {
@@ -372,8 +415,10 @@ async function handleSessionRequest(ctx: NodeContext, request: RpcRequest, conn:
     throw new Rejected("request validation failed: key is not the public key of user");
   }
   let bid: Bid;
+  let now: bigint;
   try {
-    bid = await ctx.chain.bid(params.bidId); // read afresh unless already deleted: never approve a deleted bid
+    // Read afresh unless already deleted: never approve a deleted bid.
+    [bid, now] = await Promise.all([ctx.chain.bid(params.bidId), ctx.chain.now()]);
   } catch (error) {
     ctx.log.error(`reading bid ${params.bidId}: ${(error as Error).message}`);
     throw new Rejected("failed to get bid: the chain could not be read");
@@ -386,18 +431,32 @@ async function handleSessionRequest(ctx: NodeContext, request: RpcRequest, conn:
   if (!hasCapacity(ctx, model)) throw new Rejected("no capacity");
 
   ctx.state.setUserKey(params.user, params.key);
-  const approval = { bidId: params.bidId, chainId: ctx.chainId, user: params.user, timestamp: ctx.approvals.next(params.bidId, params.user) };
+  const approval = { bidId: params.bidId, chainId: ctx.chainId, user: params.user, timestamp: ctx.approvals.next(params.bidId, params.user, now) };
   await conn.send(encodeResult("session.request", request.id, createSessionResult(approval, ctx.key)));
+}
+
+/**
+ * The known user who signed these params, found without a chain read: the signer is recovered and
+ * must be a user whose key session.request stored. So a stranger's request costs no chain read.
+ */
+function knownSigner<M extends "session.prompt" | "session.report">(ctx: NodeContext, method: M, params: ParamsOf<M>): { user: Address; key: Hex } {
+  for (const candidate of paramsSignerCandidates(method, params)) {
+    const user = getAddress(publicKeyToAddress(candidate));
+    const key = ctx.state.userKey(user);
+    if (key && key.toLowerCase() === candidate.toLowerCase() && verifyParams(method, params, key)) return { user, key };
+  }
+  // As Go answers for a session whose user it holds no key for (the consumer then asks for a new approval).
+  throw new Rejected("user not found");
 }
 
 async function handlePrompt(ctx: NodeContext, request: RpcRequest, conn: MorRpcConnection) {
   const params = decodeParams("session.prompt", request.params);
+  const signer = knownSigner(ctx, "session.prompt", params);
   const session = await ctx.chain.session(params.sessionId);
+  if (session.user !== signer.user) throw new Rejected("invalid signature");
   if (session.closed) throw new Rejected("session closed");
   if (session.endsAt * 1000n < BigInt(params.timestamp) || session.endsAt <= chainNow(session)) throw new Rejected("session expired");
-  const userKey = ctx.state.userKey(session.user);
-  if (!userKey) throw new Rejected("user not found");
-  if (!verifyParams("session.prompt", params, userKey)) throw new Rejected("invalid signature");
+  const userKey = signer.key;
   ctx.replays.check(session.id, params.timestamp, params.signature);
   const model = ctx.models.get(session.modelId);
   if (!model) throw new Rejected(`failed to get adapter: api adapter not found: ${session.modelId}`);
@@ -494,10 +553,9 @@ async function handleReport(ctx: NodeContext, request: RpcRequest, conn: MorRpcC
   const params = decodeParams("session.report", request.params);
   const hex = params.sessionId.replace(/^0[xX]/, "").toLowerCase();
   if (hex.length !== 64) throw new Rejected("request validation failed: message must be a 32-byte session id");
+  const signer = knownSigner(ctx, "session.report", params);
   const session = await ctx.chain.session(`0x${hex}`, true);
-  const userKey = ctx.state.userKey(session.user);
-  if (!userKey) throw new Rejected("user not found");
-  if (!verifyParams("session.report", params, userKey)) throw new Rejected("invalid signature");
+  if (session.user !== signer.user) throw new Rejected("invalid signature");
   const usage = ctx.state.sessionUsage(session.id);
   const prompts = usage?.prompts ?? 0;
   const signed = signReport(

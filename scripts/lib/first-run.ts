@@ -3,7 +3,7 @@
 // Run by CI right after `npm install` on a clean clone (scripts/first-run-check.ts) and by
 // `npm test` (test/gateway/first-run.test.ts). It drives the real commands through npm, on ports
 // and a data directory of its own, so it never touches a developer's running marketplace.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -89,15 +89,12 @@ export async function runFirstRun(options: FirstRunOptions): Promise<FirstRunRes
       if (!html.includes(DEMO_PRICE)) throw new Error(`/models does not show the demo bid at ${DEMO_PRICE}`);
     });
     const key = await step("npm run keys -- create", async () => {
-      const created = spawnSync("npm", ["run", "-s", "keys", "--", "create", "--owner", OWNER, "--name", "first-run"], {
-        cwd: root,
-        env,
-        encoding: "utf8",
-        timeout: 120_000,
-      });
+      // Not spawnSync: a blocked event loop keeps the fetch pool from retiring the idle connection of
+      // GET /models, which the server closes meanwhile, and the next POST would go out on it.
+      const created = await run("npm", ["run", "-s", "keys", "--", "create", "--owner", OWNER, "--name", "first-run"], { cwd: root, env, timeoutMs: 120_000 });
       const key = created.stdout.trim().split("\n").pop() ?? "";
       if (created.status !== 0 || !key.startsWith("mor_sk_")) {
-        throw new Error(`exit ${created.status ?? created.signal}: ${created.stderr.trim().slice(-2000)}`);
+        throw new Error(`exit ${created.status}: ${created.stderr.trim().slice(-2000)}`);
       }
       return key;
     });
@@ -124,6 +121,23 @@ export async function runFirstRun(options: FirstRunOptions): Promise<FirstRunRes
   }
 }
 
+/** A command run to its end (killed past `timeoutMs`), its output collected. */
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ status: string | number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? signal ?? "unknown", stdout, stderr });
+    });
+  });
+}
+
 async function waitForSite(site: string, exited: Promise<string>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let gone: string | undefined;
@@ -145,7 +159,9 @@ async function fetchWithin(url: string, init: RequestInit, timeoutMs: number, wh
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new Error(`${what}: ${(error as Error).name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} s` : (error as Error).message}`);
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const detail = cause ? ` (${[cause.code, cause.message].filter(Boolean).join(": ")})` : "";
+    throw new Error(`${what}: ${(error as Error).name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} s` : (error as Error).message}${detail}`);
   }
 }
 

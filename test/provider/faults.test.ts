@@ -127,7 +127,11 @@ describe("upstream failures reach the consumer as protocol errors", () => {
 });
 
 describe("prompts the node must refuse", () => {
-  it("signed by another key: invalid signature", async () => {
+  it("signed by another key: 'user not found' for a stranger, 'invalid signature' for another known user", async () => {
+    const stranger = signedPrompt(chatSession.sessionId, CHAT, devPrivateKey(devAccounts[8]));
+    expect((await exchange(stranger)).map((r) => r.error?.message)).toEqual(["user not found"]);
+    // Account 7 becomes a user the node knows (its key stored by its own session.request).
+    await requestSessionApproval(provider.endpoint, { bidId: bids.chat, chainId: 31337n, spend: 1n }, await consumerFor(chain, 7));
     const wire = signedPrompt(chatSession.sessionId, CHAT, devPrivateKey(devAccounts[7]));
     const responses = await exchange(wire);
     expect(responses).toHaveLength(1);
@@ -179,7 +183,7 @@ describe("session requests the node must refuse", () => {
   it("with a key that is not the user's: refused, and the user's own key stays in force", async () => {
     // An attacker signs with its own key but names the victim as `user`: approving it would
     // replace the victim's key, so the attacker could then prompt on the victim's sessions.
-    const attacker = hexToBytes(devPrivateKey(devAccounts[7]));
+    const attacker = hexToBytes(devPrivateKey(devAccounts[9]));
     const params = signParams(
       "session.request",
       { user: consumer.account.address, key: bytesToHex(publicKeyFromPrivate(attacker, false)), spend: 1n, timestamp: Date.now(), bidId: bids.chat },
@@ -188,8 +192,9 @@ describe("session requests the node must refuse", () => {
     const responses = await exchange(encodeRequest("session.request", newRequestId(), params));
     expect(responses.map((r) => r.error?.message)).toEqual(["request validation failed: key is not the public key of user"]);
 
-    const hijack = signedPrompt(chatSession.sessionId, CHAT, devPrivateKey(devAccounts[7]));
-    expect((await exchange(hijack)).map((r) => r.error?.message)).toEqual(["invalid signature"]);
+    // The attacker's key was not stored: to the node its prompt's signer is nobody it knows.
+    const hijack = signedPrompt(chatSession.sessionId, CHAT, devPrivateKey(devAccounts[9]));
+    expect((await exchange(hijack)).map((r) => r.error?.message)).toEqual(["user not found"]);
     const replies = await collect(promptSession(consumer, chatSession, CHAT));
     expect(replies).toHaveLength(1);
   });
@@ -275,7 +280,7 @@ describe("garbage on the MOR-RPC port", () => {
   });
 });
 
-// Last: moves the chain clock past every session's end (and the provider's approvals are in wall-clock seconds).
+// Last: moves the chain clock past every session's end.
 it("refuses a prompt once the chain is past the session's end: session expired", async () => {
   const session = await openProviderSession(consumer, offer("chat"), { durationSeconds: 600n });
   await expect(collect(promptSession(consumer, session, CHAT))).resolves.toHaveLength(1);

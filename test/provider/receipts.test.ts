@@ -15,6 +15,7 @@ const PROVIDER = 4;
 const cleanup = new Cleanup();
 let chain: TestChain;
 let consumer: Consumer;
+let offer: SessionOffer;
 let withProvider: OpenedSession;
 let disputed: OpenedSession;
 
@@ -24,9 +25,9 @@ beforeAll(async () => {
   const modelId: Hex = modelIdFor(PROVIDER, "receipts-model");
   const node = await startProvider(cleanup, chain, { providerIndex: PROVIDER, models: modelsConfig([{ modelId, url: demo.url }]) });
   const { bidId } = await seedProvider(chain, { providerIndex: PROVIDER, endpoint: node.endpoint, name: "receipts-model" });
-  const offer: SessionOffer = { bidId, provider: devAccounts[PROVIDER].address, endpoint: node.endpoint, pricePerSecond: PRICE };
+  offer = { bidId, provider: devAccounts[PROVIDER].address, endpoint: node.endpoint, pricePerSecond: PRICE };
   consumer = await consumerFor(chain, 5);
-  // Both opened before the chain moves ahead (the provider's approvals carry wall-clock seconds).
+  // Both opened before the chain moves ahead.
   withProvider = await openProviderSession(consumer, offer, { durationSeconds: 3n * 3600n });
   disputed = await openProviderSession(consumer, offer, { durationSeconds: 3n * 3600n });
   await increaseTime(chain.anvil.rpcUrl, 3600);
@@ -65,5 +66,10 @@ describe("receipt timestamps", () => {
     expect(timestamp).toBeLessThanOrEqual(now + 5n);
     await submitClose(consumer, receipt);
     expect((await getSession(chain.ctx, disputed.sessionId)).closeoutType).toBe(1n);
+  });
+
+  it("with the chain an hour ahead of the wall clock a new session still opens: approvals carry chain time", async () => {
+    const session = await openProviderSession(consumer, offer, { durationSeconds: 600n });
+    expect((await getSession(chain.ctx, session.sessionId)).openedAt).toBeGreaterThan(BigInt(Math.floor(Date.now() / 1000)) + 3000n);
   });
 });

@@ -32,7 +32,8 @@ export default async function DocsPage() {
         <p className="text-fg-muted">
           The gateway speaks the OpenAI API. Point any OpenAI SDK or tool at <code className="break-all text-accent">{base}</code> with a
           Morpheus API key: the gateway picks the best-rated provider bidding on the model, opens and reuses on-chain sessions with
-          it, and relays your request over MOR-RPC, the encrypted provider protocol.
+          it, and relays your request over MOR-RPC, the provider protocol: requests are signed (not encrypted) on their way to the
+          provider, replies come back encrypted to the gateway and signed by the provider.
         </p>
       </header>
 
