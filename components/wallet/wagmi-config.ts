@@ -7,6 +7,7 @@ import { coinbaseWallet, injectedWallet, walletConnectWallet } from "@rainbow-me
 import { defineChain } from "viem";
 import { cookieStorage, createConfig, createStorage, http } from "wagmi";
 import type { PublicChainConfig } from "@/lib/chain/public-chain";
+import { relayMaxBatch } from "@/lib/chain/relay-limits";
 
 export function getConfig(chain: PublicChainConfig, walletConnectProjectId?: string) {
   const viemChain = defineChain({
@@ -24,7 +25,8 @@ export function getConfig(chain: PublicChainConfig, walletConnectProjectId?: str
   return createConfig({
     chains: [viemChain],
     connectors,
-    transports: { [viemChain.id]: http(chain.rpcUrl, { batch: true, timeout: 15_000 }) },
+    // Batches no larger than the relay takes (lib/chain/rpc-relay.ts: at most 20 calls per batch).
+    transports: { [viemChain.id]: http(chain.rpcUrl, { batch: { batchSize: relayMaxBatch }, timeout: 15_000 }) },
     ssr: true,
     storage: createStorage({ storage: cookieStorage }),
   });

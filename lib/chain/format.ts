@@ -52,3 +52,33 @@ export function parseMor(amount: string): bigint {
 export function parseMorPerHour(amount: string): bigint {
   return parseMor(amount) / SECONDS_PER_HOUR;
 }
+
+/** A MOR-per-hour price as the contract stores it, with what the rounding to whole wei per second costs. */
+export interface HourlyPriceQuote {
+  /** The price per second in wei, rounded down (what is sent). */
+  pricePerSecond: bigint;
+  /** The hourly price asked, in wei. */
+  askedPerHour: bigint;
+  /** The hourly price the bid really charges (pricePerSecond × 3600), in wei. */
+  chargedPerHour: bigint;
+  /** askedPerHour − chargedPerHour: lost to the rounding, 0 when the price divides exactly. */
+  roundedOffPerHour: bigint;
+}
+
+/** Quotes a MOR-per-hour price in the contract's wei per second; throws on malformed input. */
+export function quoteMorPerHour(amount: string): HourlyPriceQuote {
+  const askedPerHour = parseMor(amount);
+  const pricePerSecond = askedPerHour / SECONDS_PER_HOUR;
+  const chargedPerHour = pricePerSecond * SECONDS_PER_HOUR;
+  return { pricePerSecond, askedPerHour, chargedPerHour, roundedOffPerHour: askedPerHour - chargedPerHour };
+}
+
+/** Every digit of a wei amount as MOR ("0.499999999999998" MOR), for showing exact conversions. */
+export function formatMorExact(wei: bigint): string {
+  return `${formatUnits(wei, MOR_DECIMALS)} MOR`;
+}
+
+/** The chain's native coin (gas), formatted like MOR amounts: "10 ETH", "0.0021 ETH". */
+export function formatEth(wei: bigint): string {
+  return `${formatMor(wei).replace(/ MOR$/, "")} ETH`;
+}

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { describeError } from "@/lib/redact";
 import { chainRpc } from "./config";
+import { relayMaxBatch } from "./relay-limits";
 
 const readMethods = new Set([
   "eth_chainId",
@@ -26,7 +27,7 @@ const readMethods = new Set([
 ]);
 
 export const relayMaxBodyBytes = 64 * 1024;
-const maxBatch = 20;
+const maxBatch = relayMaxBatch;
 const deadlineMs = 15_000;
 
 const call = z.object({

@@ -1,26 +1,38 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { SignInRequired } from "@/components/wallet/sign-in-required";
-import { getWebUser } from "@/lib/auth/web-session";
+import { ProviderConsole } from "@/components/provider/provider-console";
+import { ChainConfigError, chainConfig } from "@/lib/chain/config";
 
 export const metadata: Metadata = { title: "Provider" };
+// The contract addresses are decided at run time (`npm start` deploys the local ones).
+export const dynamic = "force-dynamic";
 
-export default async function ProviderPage() {
-  const user = await getWebUser();
-  if (!user) {
-    return <SignInRequired title="Sign in as a provider" reason="Providers register, stake MOR, list models and post bids with their wallet." />;
+export default function ProviderPage() {
+  let config;
+  try {
+    config = chainConfig();
+  } catch (error) {
+    if (!(error instanceof ChainConfigError)) throw error;
+    return (
+      <div role="alert" className="rounded-xl border border-red-500/40 bg-red-500/10 p-6 text-red-800 dark:text-red-200">
+        <h1 className="mb-2 text-xl font-semibold">No marketplace contracts are configured</h1>
+        <p>{error.message}</p>
+      </div>
+    );
   }
+  const { network, diamond, mor } = config;
   return (
-    <div className="space-y-4">
-      <h1 className="text-3xl font-bold text-fg">Provider</h1>
-      <p className="max-w-2xl text-fg-muted">
-        Managing a provider from the browser is not open yet. Today a provider registers, lists models and posts bids with{" "}
-        <code className="text-accent">npm run provider</code> (see the README), and its bids appear on the{" "}
-        <Link href="/models" className="text-accent underline-offset-4 hover:underline">
-          models page
-        </Link>
-        .
-      </p>
+    <div className="space-y-6">
+      <header className="space-y-2">
+        <h1 className="text-3xl font-bold text-fg">Provider</h1>
+        <p className="max-w-3xl text-fg-muted">
+          Sell inference on {network.label}: register your node&apos;s endpoint with a MOR stake, register models, post bids, and claim what your
+          sessions earned. Your wallet signs every transaction; the portal holds no key.
+        </p>
+      </header>
+      <ProviderConsole
+        contracts={{ diamond, mor, ...(network.explorerUrl ? { explorerUrl: network.explorerUrl } : {}) }}
+        network={{ name: network.name, label: network.label, chainId: network.chain.id, local: network.name === "local" }}
+      />
     </div>
   );
 }
