@@ -17,6 +17,23 @@ export function siteOrigin(request: Request): string {
   return `${proto}://${host}`;
 }
 
+const hostPattern = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The gateway's base URL as pages print it in examples (docs, snippets, the dashboard): APP_ORIGIN
+ * when configured, else the Host the request was addressed to. Never X-Forwarded-Host: a page a
+ * shared cache may keep must not print whatever host a client claimed. A Host that is not a plain
+ * host[:port] falls back to localhost:3000.
+ */
+export function publicApiBaseUrl(requestHeaders: Headers): string {
+  const configured = env().APP_ORIGIN;
+  if (configured) return `${configured.replace(/\/+$/, "")}/api/v1`;
+  const given = requestHeaders.get("host") ?? "";
+  const host = hostPattern.test(given) && given.length <= 260 ? given : "localhost:3000";
+  const local = /^(localhost|127\.|\[::1\])/.test(host);
+  return `${local ? "http" : "https"}://${host}/api/v1`;
+}
+
 function firstValue(header: string | null): string | undefined {
   const value = header?.split(",")[0]?.trim();
   return value ? value : undefined;

@@ -1,16 +1,14 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
+import { publicApiBaseUrl } from "@/lib/auth/origin";
 import Link from "next/link";
 import { CodeBlock } from "@/components/code-block";
 
 export const metadata: Metadata = { title: "API docs" };
 
-/** The gateway's base URL as this visitor reaches it (behind a proxy too). */
+/** The gateway's base URL for the examples (APP_ORIGIN, else the Host header; never X-Forwarded-Host). */
 async function apiBaseUrl(): Promise<string> {
-  const h = await headers();
-  const host = h.get("x-forwarded-host") ?? h.get("host") ?? "localhost:3000";
-  const proto = h.get("x-forwarded-proto") ?? (host.startsWith("localhost") || host.startsWith("127.") ? "http" : "https");
-  return `${proto}://${host}/api/v1`;
+  return publicApiBaseUrl(await headers());
 }
 
 const errors: Array<[string, string, string]> = [
