@@ -1,6 +1,6 @@
-// `npm run bench`: micro-benchmarks of hot paths. Prints figures only; nothing asserts on timing.
-//   npm run bench                 all benchmarks
-//   npm run bench -- provider     only those whose name contains "provider"
+// `npm run bench -- micro`: micro-benchmarks of hot paths. Prints figures only; nothing asserts on timing.
+//   npm run bench -- micro            all benchmarks
+//   npm run bench -- micro provider   only those whose name contains "provider"
 import {
   bytesToHex,
   createPrivateKey,
