@@ -135,15 +135,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "morpheus-bench-"));
   stops.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
   const baseEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
-  // One directory per process: every thread writes its own profile there (tsx's loader thread
-  // too), and `next start` serves from a child process, which inherits NODE_OPTIONS only.
+  // One directory per process: every thread writes its own profile there (the ESM loader thread
+  // of tsx or Next's too); the summary takes the busiest.
   const profileDirOf = (name: string) => {
     const dir = path.join(options.profileDir!, name);
     fs.mkdirSync(dir, { recursive: true });
     return dir;
   };
   const profileFlags = (name: string) => (options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDirOf(name)}`] : []);
-  const profileEnv = (name: string) => (options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDirOf(name)}` } : {});
 
   const build = buildApp(log); // in parallel with the chain set-up
 
@@ -201,11 +200,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const gatewayPort = await freePort();
   const gatewayChild = await startChild(
     "gateway (next start)",
-    [nextBin, "start", "--port", String(gatewayPort), "--hostname", "127.0.0.1"],
+    [...profileFlags("gateway"), nextBin, "start", "--port", String(gatewayPort), "--hostname", "127.0.0.1"],
     {
       ...baseEnv,
       ...chainEnv,
-      ...profileEnv("gateway"),
       NEXT_MANUAL_SIG_HANDLE: "true",
       PGLITE_PORT: String(pglitePort),
       DATA_DIR: path.join(dataDir, "gateway"),
