@@ -505,9 +505,12 @@ async function serveUpstream(
     ttftMs ??= Date.now() - started;
     await conn.send(encodeResult("session.prompt", requestId, sealPromptResult(plaintext, userKey, ctx.key)));
   };
+  // Counted once per distinct text: the final chunk's usage and the session's record need the same count.
+  let counted = { text: "", tokens: 0 };
+  const outputTokens = () => (counted.text === content ? counted.tokens : (counted = { text: content, tokens: countTokens(content) }).tokens);
   const withProviderUsage = (data: Record<string, unknown>) => ({
     ...data,
-    usage_from_provider: usageOf(inputTokens, countTokens(content)),
+    usage_from_provider: usageOf(inputTokens, outputTokens()),
   });
 
   const signal = AbortSignal.any([conn.signal, AbortSignal.timeout(ctx.llmTimeoutMs)]);
@@ -545,7 +548,7 @@ async function serveUpstream(
     ttftMs: ttftMs ?? Date.now() - started,
     durationMs: Date.now() - started,
     inputTokens,
-    outputTokens: countTokens(content),
+    outputTokens: outputTokens(),
   });
 }
 
