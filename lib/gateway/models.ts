@@ -2,12 +2,11 @@
 // of a model with their on-chain stats and Morpheus rating. Both are cached briefly: the chain
 // changes slowly and a request should not pay several RPC round trips to learn what it learned a
 // second ago. The API (/api/v1/models), the session pool and the catalog pages read the same cache.
-import { BlockList, isIP } from "node:net";
 import type { Address, Hex } from "viem";
 import { listModelOffers, type ModelOffer } from "@/lib/chain/catalog";
 import { getMarketplaceSettings, getModelStats, getProviderModelStats, readMany, type MarketplaceSettings, type Reader } from "@/lib/chain/reads";
 import type { SessionOffer } from "@/lib/consumer";
-import { parseEndpoint } from "@/lib/morrpc/endpoint";
+import { isPrivateEndpointHost, parseEndpoint } from "@/lib/morrpc/endpoint";
 import { scoreBid, type ProviderModelStats, type RatingWeights } from "./rating";
 
 export interface GatewayModel {
@@ -37,34 +36,16 @@ export function keyMayUse(allowed: readonly string[], model: GatewayModel): bool
   return allowed.length === 0 || allowed.some((a) => a === model.id || a.toLowerCase() === model.modelId || (a === model.name && !MODEL_ID.test(model.name)));
 }
 
-// Addresses no provider on a public chain may point the gateway at: the gateway's own host and
-// network (loopback, private, link-local, CGNAT, unspecified, multicast and reserved ranges).
-const nonPublic = new BlockList();
-for (const [net, prefix] of [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 3],
-] as const) nonPublic.addSubnet(net, prefix, "ipv4");
-for (const [net, prefix] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) nonPublic.addSubnet(net, prefix, "ipv6");
-
 /**
  * Whether the gateway may dial `endpoint`: the one endpoint rule (lib/morrpc/endpoint.ts), and on a
- * public chain no literal address of a loopback, private or link-local network and no localhost.
- * (A DNS name is not resolved here; see the report on DNS rebinding.)
+ * public chain no host of a loopback, private or link-local network (isPrivateEndpointHost). A DNS
+ * name is not resolved here (the /status pinger does resolve before pinging).
  */
 export function isDialableEndpoint(endpoint: string, { allowPrivate }: { allowPrivate: boolean }): boolean {
   const parsed = parseEndpoint(endpoint);
   if (!parsed) return false;
   if (allowPrivate) return true;
-  const host = parsed.host.toLowerCase().replace(/\.$/, "");
-  if (host === "localhost" || host.endsWith(".localhost")) return false;
-  const family = isIP(host);
-  if (family === 4) return !nonPublic.check(host, "ipv4");
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1];
-    return mapped ? !nonPublic.check(mapped, "ipv4") : !nonPublic.check(host, "ipv6");
-  }
-  // A name made of digits and dots that is no valid IPv4 address (e.g. 127.1) is refused: resolvers read it as one.
-  return !/^[\d.]+$/.test(host);
+  return !isPrivateEndpointHost(parsed.host);
 }
 
 /** A provider's record for one model, from the contract's stats views (sessions closed with a receipt). */

@@ -5,7 +5,7 @@ import "server-only";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { Address } from "viem";
-import { isPrivateHost, parseProviderEndpoint } from "@/lib/chain/endpoint";
+import { isPrivateEndpointHost, parseEndpoint } from "@/lib/morrpc/endpoint";
 import { createPrivateKey, pingProvider } from "@/lib/morrpc";
 import { describeError } from "@/lib/redact";
 
@@ -191,10 +191,10 @@ export class ProviderPinger {
 
   /** Why the endpoint is not pinged, or undefined to ping it. */
   private async screen(target: PingTarget): Promise<string | undefined> {
-    const endpoint = parseProviderEndpoint(target.endpoint);
+    const endpoint = parseEndpoint(target.endpoint);
     if (!endpoint) return "the registered endpoint is not host:port";
     if (this.o.allowPrivate) return undefined;
-    if (isPrivateHost(endpoint.host)) return "a private or loopback address";
+    if (isPrivateEndpointHost(endpoint.host)) return "a private or loopback address";
     if (isIP(endpoint.host)) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -202,7 +202,7 @@ export class ProviderPinger {
     });
     try {
       const addresses = await Promise.race([lookup(endpoint.host, { all: true }), timeout]);
-      return addresses.some((a) => isPrivateHost(a.address)) ? "the name resolves to a private or loopback address" : undefined;
+      return addresses.some((a) => isPrivateEndpointHost(a.address)) ? "the name resolves to a private or loopback address" : undefined;
     } finally {
       clearTimeout(timer);
     }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { registerProviderCommand } from "@/lib/provider/commands";
 import type { ChainContext, ChainWallet } from "@/lib/chain/writes";
-import { parseEndpoint } from "./endpoint";
+import { isPrivateEndpointHost, parseEndpoint } from "./endpoint";
 import { sendRequest } from "./transport";
 
 const valid: [string, { host: string; port: number }][] = [
@@ -54,5 +54,21 @@ describe("the same rule at registration and at dialing", () => {
   it.each(invalid)("a consumer refuses to dial %j", async (endpoint) => {
     const responses = sendRequest(endpoint, "{}", { timeouts: { dialMs: 1_000 } });
     await expect(responses.next()).rejects.toMatchObject({ code: "dial_failed", message: expect.stringMatching(/^invalid provider endpoint/) });
+  });
+});
+
+describe("isPrivateEndpointHost: the one rule for hosts no public-chain provider may point others at", () => {
+  it("tells private and local-only hosts from public ones", () => {
+    for (const host of [
+      "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "192.0.0.8", "198.18.0.1", "224.0.0.1",
+      "::1", "[::1]", "::", "fd00::1", "fe80::1", "ff02::1", "::ffff:10.0.0.1",
+      "localhost", "api.localhost", "db.internal", "printer.local", "router.lan", "intranet",
+      "127.1", "0x7f.1", "2130706433", "999.1.1.1", "localhost.",
+    ]) {
+      expect(isPrivateEndpointHost(host), host).toBe(true);
+    }
+    for (const host of ["8.8.8.8", "172.32.0.1", "100.128.0.1", "198.20.0.1", "2001:db8::1", "provider.example", "Provider.Example.COM", "::ffff:8.8.8.8"]) {
+      expect(isPrivateEndpointHost(host), host).toBe(false);
+    }
   });
 });
