@@ -113,6 +113,7 @@ test("another wallet's key id on the usage page is not found, and the export ans
   const dashboard = new DashboardPage(page);
   await dashboard.goto();
   await wallet.signIn(page, dashboard.gate);
+  await dashboard.expectSignedInAs(wallet.account.address); // the session cookie is set before navigating away
   const foreign = "00000000-0000-4000-8000-000000000000";
   // The page streams (the wallet layout starts the response), so "not found" is its content, not its status.
   await page.goto(`/dashboard/usage?key=${foreign}`);

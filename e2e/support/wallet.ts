@@ -114,6 +114,11 @@ export class TestWallet {
     await page.getByRole("dialog").getByRole("button", { name: /Browser Wallet/ }).first().click();
     await this.clickSignMessage(page);
     await expect(page.getByRole("dialog")).toBeHidden();
+    // The dialog closes while the verify request may still be setting the session cookie: a
+    // navigation right after must find the session.
+    await expect
+      .poll(async () => ((await (await page.request.get("/api/auth/session")).json()) as { user: { address: string } | null }).user?.address)
+      .toBe(this.account.address);
   }
 
   /**

@@ -52,7 +52,8 @@ describe.skipIf(postgresBackend.skipReason)(
       monitor = await startSessionMonitor(cleanup, node.endpoint);
       await seedProvider(chain, { providerIndex: PROVIDER, endpoint: monitor.endpoint, name: MODEL });
       database = await startDatabase(cleanup, postgresBackend);
-      const env = { GATEWAY_MAX_SESSIONS_PER_MODEL: String(CAP) };
+      // One key sends every request of a wave to each gateway: its per-key concurrency limit is not what is tested here.
+      const env = { GATEWAY_MAX_SESSIONS_PER_MODEL: String(CAP), GATEWAY_MAX_CONCURRENT_PER_KEY: String(4 * PER_GATEWAY) };
       gateways = await Promise.all(["scale-a", "scale-b"].map((instanceId) => startGateway(cleanup, { chain, database, instanceId, env })));
       key = await createKey(database.db, { rpmLimit: 100_000 });
     });

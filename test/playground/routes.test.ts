@@ -169,7 +169,8 @@ describe("playground chat", () => {
     expect(metadata?.ttftMs).toEqual(expect.any(Number));
 
     const key = await db.apiKey.findFirstOrThrow({ where: { userId: alice.id, kind: "playground" } });
-    const record = await eventually(() => db.usageRecord.findUniqueOrThrow({ where: { requestId: requestId! } }), { timeoutMs: 10_000 });
+    // The claim writes the record as "running"; the request's end completes it.
+    const record = await eventually(() => db.usageRecord.findFirstOrThrow({ where: { requestId: requestId!, status: { not: "running" } } }), { timeoutMs: 10_000 });
     expect(record).toMatchObject({ apiKeyId: key.id, status: "ok", stream: true, model: MODEL, providerAddress: devAccounts[PROVIDER].address.toLowerCase() });
     expect(record.completionTokens).toBe(metadata?.completionTokens);
 
@@ -200,7 +201,7 @@ describe("playground chat", () => {
     while (!seen.includes('"type":"text-delta"')) seen += (await reader.read()).value ?? "";
     abort.abort();
     await reader.cancel().catch(() => {});
-    const record = await eventually(() => db.usageRecord.findUniqueOrThrow({ where: { requestId } }), { timeoutMs: 10_000 });
+    const record = await eventually(() => db.usageRecord.findFirstOrThrow({ where: { requestId, status: { not: "running" } } }), { timeoutMs: 10_000 });
     expect(record).toMatchObject({ status: "error", errorCode: "client_closed_request" });
     const answer = await eventually(() => db.playgroundMessage.findFirstOrThrow({ where: { conversationId: id, role: "assistant" } }));
     expect(answer.metadata).toMatchObject({ stopped: true });
