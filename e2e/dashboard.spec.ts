@@ -70,13 +70,14 @@ test("get an API key, call the gateway with the OpenAI SDK, see the request on t
   await page.locator('select[name="key"]').selectOption(keyId);
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(new RegExp(`key=${keyId}`));
-  const shown = await page.getByTestId("usage-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-request-id")));
-  expect(shown).toContain(requestId);
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: /Export CSV/ }).click()]);
   const csv = fs.readFileSync((await download.path())!, "utf8").trimEnd().split("\r\n");
   expect(csv[0]).toBe("time_utc,request_id,key,key_prefix,model,endpoint,stream,status,error_code,provider,session_id,prompt_tokens,completion_tokens,ttft_ms,duration_ms");
   const csvRows = csv.slice(1).map((line) => line.split(","));
-  expect(csvRows.map((cells) => cells[1])).toEqual(shown);
+  // The URL changes before the filtered table replaces the previous one: wait for the filtered rows.
+  const shownRows = () => page.getByTestId("usage-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-request-id")));
+  await expect.poll(shownRows).toEqual(csvRows.map((cells) => cells[1]));
+  expect(await shownRows()).toContain(requestId);
   const mine = csvRows.find((cells) => cells[1] === requestId)!;
   expect(mine.slice(2, 5)).toEqual(["e2e app", apiKey.slice(0, 12), DEMO_MODEL_NAME]);
   expect(mine[7]).toBe("ok");

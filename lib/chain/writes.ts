@@ -125,8 +125,36 @@ async function send(ctx: Reader, functionName: string, submit: () => Promise<Has
     throw toWriteError(functionName, error);
   }
   const receipt = await ctx.client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw new ChainWriteError(functionName, `${functionName} reverted on-chain (transaction ${hash})`);
+  if (receipt.status !== "success") {
+    const reason = await minedRevertReason(ctx, hash, receipt.blockNumber);
+    const detail = reason ? `: ${reason.errorName}(${formatArgs(reason.args)})` : "";
+    throw new ChainWriteError(functionName, `${functionName} reverted on-chain${detail} (transaction ${hash})`, reason?.errorName, reason?.args);
+  }
   return { hash, receipt };
+}
+
+/**
+ * Why a mined transaction reverted, by replaying it on the state its block left (the conflicting
+ * transaction may share its block, and the reverted one changed nothing). A transaction
+ * whose estimate passed can still revert when something got in between (another gateway instance
+ * spending the allowance this one approved): its reason tells a retryable conflict from a real
+ * failure. Undefined when the replay does not revert or its reason is unknown.
+ */
+export async function minedRevertReason(ctx: Reader, hash: Hash, blockNumber: bigint): Promise<{ errorName: string; args: readonly unknown[] | undefined } | undefined> {
+  try {
+    const tx = await ctx.client.getTransaction({ hash });
+    await ctx.client.call({ account: tx.from, to: tx.to, data: tx.input, value: tx.value, gas: tx.gas, blockNumber });
+    return undefined;
+  } catch (error) {
+    const data = error instanceof BaseError ? (error.walk((e) => typeof (e as { data?: unknown }).data === "string") as { data?: Hex } | null)?.data : undefined;
+    if (!data || data === "0x") return undefined;
+    try {
+      const decoded = decodeErrorResult({ abi: knownErrors, data });
+      return { errorName: decoded.errorName, args: decoded.args };
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 function diamondLogs(ctx: Reader, receipt: TransactionReceipt) {

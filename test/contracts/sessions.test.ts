@@ -4,6 +4,7 @@
 import { encodePacked, erc20Abi, keccak256, parseEther, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devAccounts, increaseTime, mineAt, setNextBlockTimestamp } from "@/lib/chain/anvil";
+import { computeNodeAbi } from "@/lib/chain/contracts.generated";
 import { localMarketplaceConfig } from "@/lib/chain/deploy";
 import { getSessionEconomics, stakeForDuration } from "@/lib/chain/reads";
 import {
@@ -11,6 +12,7 @@ import {
   closeSession,
   deleteBid,
   ensureMorAllowance,
+  minedRevertReason,
   openSession,
   postBid,
   registerModel,
@@ -284,6 +286,24 @@ describe("SessionRouter openSession", () => {
   it("openSession: a stake above the user's balance surfaces the token's ERC20InsufficientBalance", async () => {
     const balance = await morBalance(market, user.address);
     await expectRevert(open(USER, balance + 1n), "ERC20InsufficientBalance");
+  });
+
+  it("a transaction that reverts once mined (sent past the estimate) has its reason replayed: another instance spending the allowance is a retryable ERC20InsufficientAllowance", async () => {
+    const approval = await approvalFor(market, { bidId, signer: PROVIDER, user: OTHER_USER });
+    const amount = await stakeFor(600n);
+    // No allowance, and a fixed gas limit so nothing estimates (and refuses) it before it is mined.
+    const hash = await market.wallets[OTHER_USER].writeContract({
+      address: market.ctx.diamond,
+      abi: computeNodeAbi,
+      functionName: "openSession",
+      args: [devAccounts[OTHER_USER].address, amount, false, approval.approval, approval.approvalSig],
+      gas: 800_000n,
+      account: market.wallets[OTHER_USER].account!,
+      chain: market.wallets[OTHER_USER].chain,
+    });
+    const receipt = await market.client.waitForTransactionReceipt({ hash });
+    expect(receipt.status).toBe("reverted");
+    expect(await minedRevertReason(market.ctx, hash, receipt.blockNumber)).toMatchObject({ errorName: "ERC20InsufficientAllowance" });
   });
 
   it("ensureMorAllowance: approves exactly what is missing, and nothing when the allowance suffices", async () => {
