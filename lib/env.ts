@@ -136,6 +136,8 @@ const schema = z.object({
   GATEWAY_LIVENESS_PING_MS: z.coerce.number().int().min(0).default(15_000),
   /** Longest wait for a free session when a model is at its session cap. */
   GATEWAY_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** How long a session stays parked in the instance that just used it (no database round trip for its next request here) before it goes back to the shared pool; 0 = off. */
+  GATEWAY_SESSION_PARK_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   /** How often the pool is tidied (renewals, idle closes, released stakes). */
   GATEWAY_MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Bid rating weights, e.g. "tps=0.24,ttft=0.08,duration=0.24,success=0.32,stake=0.12" (must sum to 1). */

@@ -80,6 +80,7 @@ async function buildGateway(): Promise<Gateway> {
       acquireTimeoutMs: config.GATEWAY_ACQUIRE_TIMEOUT_MS,
       maintenanceIntervalMs: config.GATEWAY_MAINTENANCE_INTERVAL_MS,
       receiptGiveUpMs: config.GATEWAY_RECEIPT_GIVE_UP_SECONDS * 1000,
+      parkIdleMs: config.GATEWAY_SESSION_PARK_MS,
       log,
     });
     await sessions.start();

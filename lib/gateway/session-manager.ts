@@ -5,6 +5,10 @@
 // per model counted under a per-model lock, so instances never over-open. A background loop
 // renews sessions before they expire, closes idle ones with the provider's signed receipt,
 // withdraws stakes released from hold, and after a restart puts the pool back in order.
+// Between its requests an instance keeps the sessions it just used ("parked"): still 'busy' under
+// its claim in the database, so no other instance can take them, but free in memory, so the next
+// request here takes one with no database round trip for the claim or the release. A parked
+// session unused for parkIdleMs goes back to the shared pool (and its request count with it).
 import { randomUUID } from "node:crypto";
 import type { Address, Hash, Hex } from "viem";
 import {
@@ -74,6 +78,8 @@ export interface SessionManagerOptions {
   receiptGiveUpMs: number;
   /** Longest one request may hold a session (below ABANDONED_CLAIM_MS, so the sweep never frees a live claim). */
   maxHoldMs?: number;
+  /** How long a session this instance just used stays parked here before it goes back to the shared pool (0 = never parked; default 1000). */
+  parkIdleMs?: number;
   log: GatewayLog;
 }
 
@@ -104,7 +110,16 @@ export interface SessionLease {
   readonly holdExpired: AbortSignal;
   /** When this claim was made (ms): a release still failing past ABANDONED_CLAIM_MS is left to the sweep. */
   readonly claimedAt: number;
+  /** When the session ends on-chain (ms). */
+  readonly endsAtMs: number;
+  /** When the row's claimed_at was last written: the claim a parked session still runs on. */
+  readonly claimWrittenAt: number;
+  /** Requests this claim served before this one, not yet added to the row's request_count. */
+  readonly earlierUses: number;
 }
+
+/** A session this instance holds between its requests (see the top of the file). */
+type Parked = { lease: SessionLease; parkedAt: number; uses: number; lastUsedAt: number };
 
 /** A request left holding a session longer than any request can take (its process died). */
 const ABANDONED_CLAIM_MS = 10 * 60_000;
@@ -122,7 +137,25 @@ const MAX_PENDING_RELEASES = 10_000;
 const RELEASE_RETRY_MIN_MS = 200;
 const RELEASE_RETRY_MAX_MS = 5_000;
 
-type PendingRelease = { lease: SessionLease; outcome: "ok" | "broken"; note: string | null; claimedAt: number; tries: number };
+type PendingRelease = {
+  lease: SessionLease;
+  outcome: "ok" | "broken";
+  note: string | null;
+  claimedAt: number;
+  tries: number;
+  /** Requests served under this claim, added to request_count when it lands. */
+  uses: number;
+  lastUsedAt: Date;
+};
+
+const DEFAULT_PARK_IDLE_MS = 1_000;
+/** Parked sessions at most (the caps keep far fewer; this bounds memory whatever they are). */
+const MAX_PARKED = 10_000;
+/**
+ * A parked session is handed out only while its claim is this much younger than the sweep's limit
+ * minus the longest a request may hold it, so the sweep never frees a claim a request still uses.
+ */
+const PARK_CLAIM_MARGIN_MS = 30_000;
 
 /** A request waiting at the cap is woken by releases in this process; this slow poll catches other instances'. */
 const WAITER_POLL_MS = 2_000;
@@ -141,6 +174,7 @@ type RawSessionRow = {
   provider_address: string;
   provider_endpoint: string;
   provider_pub_key: string | null;
+  ends_at: Date | null;
 };
 
 export class SessionManager {
@@ -158,6 +192,10 @@ export class SessionManager {
   private stopped = false;
   /** Releases the database refused, by claim token, retried until they land (bounded). */
   private readonly pendingReleases = new Map<string, PendingRelease>();
+  /** Sessions parked in this instance, per model, most recently used last. */
+  private readonly parked = new Map<Hex, Parked[]>();
+  private parkedCount = 0;
+  private parkTimer: NodeJS.Timeout | undefined;
   private releaseTimer: NodeJS.Timeout | undefined;
   private releaseBackoffMs = 0;
 
@@ -196,6 +234,9 @@ export class SessionManager {
     this.stopped = true;
     if (this.maintenanceTimer) clearTimeout(this.maintenanceTimer);
     if (this.releaseTimer) clearTimeout(this.releaseTimer);
+    if (this.parkTimer) clearTimeout(this.parkTimer);
+    // Parked sessions go back to the shared pool for the other instances.
+    await this.unpark(() => true);
     // Last chance for releases still waiting (the next start's recovery frees the rest).
     for (const [token, p] of [...this.pendingReleases]) if (await this.tryRelease(p)) this.pendingReleases.delete(token);
     await this.maintaining?.catch(() => {});
@@ -248,7 +289,8 @@ export class SessionManager {
       if (candidates.length === 0) {
         throw new ApiError("no_provider_available", ranked.length === 0 ? `No provider currently serves ${model.id}.` : `No provider of ${model.id} is reachable right now; please retry shortly.`);
       }
-      const claimed = await this.claimIdle(model.modelId, candidates.map((o) => o.provider.toLowerCase()), usage);
+      const preferred = candidates.map((o) => o.provider.toLowerCase());
+      const claimed = this.takeParked(model.modelId, preferred, usage) ?? (await this.claimIdle(model.modelId, preferred, usage));
       if (claimed) return claimed;
 
       let atCap = false;
@@ -286,26 +328,34 @@ export class SessionManager {
       }
       // Idle sessions this request cannot use (provider in cooldown or no longer offered) must not
       // keep the model at its cap: they are closed now, and their close wakes the waiters.
-      if ((await this.evictUnusableIdle(model.modelId, candidates.map((o) => o.provider.toLowerCase()))) > 0) void this.maintain().catch(() => {});
+      const usable = new Set(candidates.map((o) => o.provider.toLowerCase()));
+      await this.unpark((p) => p.lease.modelId === model.modelId && !usable.has(p.lease.session.provider.toLowerCase()));
+      if ((await this.evictUnusableIdle(model.modelId, [...usable])) > 0) void this.maintain().catch(() => {});
       await this.waitForRelease(model.modelId, deadline, signal);
     }
   }
 
   /**
-   * Puts the session back: idle for the next request, or closing if it misbehaved. Only the claim
-   * the lease was given is released: if the sweep freed it and another request claimed the session
-   * since, this is a no-op. Never throws: a release the database refuses (an outage) is retried in
-   * the background until it lands or the claim is old enough for the abandoned-claim sweep.
+   * Puts the session back: parked here for this instance's next request, idle in the shared pool,
+   * or closing if it misbehaved. Only the claim the lease was given is released: if the sweep freed
+   * it and another request claimed the session since, this is a no-op. Never throws: a release the
+   * database refuses (an outage) is retried in the background until it lands or the claim is old
+   * enough for the abandoned-claim sweep.
    */
   async release(lease: SessionLease, outcome: "ok" | "broken", note?: string): Promise<void> {
-    const pending: PendingRelease = { lease, outcome, note: truncate(note), claimedAt: lease.claimedAt, tries: 0 };
+    if (outcome === "ok" && this.park(lease)) return;
+    const uses = lease.earlierUses + (outcome === "ok" ? 1 : 0);
+    await this.returnToPool({ lease, outcome, note: truncate(note), claimedAt: lease.claimedAt, tries: 0, uses, lastUsedAt: new Date() });
+  }
+
+  private async returnToPool(pending: PendingRelease): Promise<void> {
     if (await this.tryRelease(pending)) return;
     if (this.pendingReleases.size >= MAX_PENDING_RELEASES) {
       // The sweep frees it after ABANDONED_CLAIM_MS; bounded memory matters more during a long outage.
-      this.o.log.error(`release of session row ${lease.rowId} dropped: ${MAX_PENDING_RELEASES} releases are already waiting for the database`);
+      this.o.log.error(`release of session row ${pending.lease.rowId} dropped: ${MAX_PENDING_RELEASES} releases are already waiting for the database`);
       return;
     }
-    this.pendingReleases.set(lease.claimToken, pending);
+    this.pendingReleases.set(pending.lease.claimToken, pending);
     this.scheduleReleaseRetry();
   }
 
@@ -314,18 +364,122 @@ export class SessionManager {
     return this.pendingReleases.size;
   }
 
+  /** Sessions parked in this instance (tests, status). */
+  get parkedSessionCount(): number {
+    return this.parkedCount;
+  }
+
+  private get parkIdleMs(): number {
+    return this.o.parkIdleMs ?? DEFAULT_PARK_IDLE_MS;
+  }
+
+  /** Whether a session under a claim written at `claimWrittenAt` may serve one more request (see PARK_CLAIM_MARGIN_MS). */
+  private claimHoldsAnotherRequest(claimWrittenAt: number, now: number): boolean {
+    return now - claimWrittenAt < ABANDONED_CLAIM_MS - (this.o.maxHoldMs ?? MAX_HOLD_MS) - PARK_CLAIM_MARGIN_MS;
+  }
+
+  /** A session fit to serve another request here, unless it ends soon or its claim is too old. */
+  private parkable(lease: SessionLease, now: number): boolean {
+    return lease.endsAtMs > now + this.o.renewBeforeSeconds * 1000 && this.claimHoldsAnotherRequest(lease.claimWrittenAt, now);
+  }
+
+  /** Keeps a session that served a request well for this instance's next one; false when it goes back to the pool instead. */
+  private park(lease: SessionLease): boolean {
+    const now = Date.now();
+    if (this.stopped || this.parkIdleMs <= 0 || this.parkedCount >= MAX_PARKED || !this.parkable(lease, now)) return false;
+    let list = this.parked.get(lease.modelId);
+    if (!list) this.parked.set(lease.modelId, (list = []));
+    list.push({ lease, parkedAt: now, uses: lease.earlierUses + 1, lastUsedAt: now });
+    this.parkedCount++;
+    this.scheduleUnpark();
+    // One session freed: wake the longest waiter for this model, not all of them.
+    this.wake(lease.modelId);
+    return true;
+  }
+
+  /**
+   * A parked session of `modelId` for a new request, from the provider earliest in `preferred`
+   * (the most recently used one among equals): no database round trip for the claim. The
+   * request's running usage record is written in the background.
+   */
+  private takeParked(modelId: Hex, preferred: string[], usage?: UsageStart): SessionLease | undefined {
+    const list = this.parked.get(modelId);
+    if (!list) return undefined;
+    const now = Date.now();
+    let best = -1;
+    let bestRank = Infinity;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const rank = preferred.indexOf(list[i].lease.session.provider.toLowerCase());
+      if (rank >= 0 && rank < bestRank && this.parkable(list[i].lease, now)) [best, bestRank] = [i, rank];
+    }
+    if (best < 0) return undefined;
+    const [taken] = list.splice(best, 1);
+    if (list.length === 0) this.parked.delete(modelId);
+    this.parkedCount--;
+    const lease: SessionLease = { ...taken.lease, opened: false, claimedAt: now, holdExpired: this.holdSignal(), earlierUses: taken.uses };
+    if (usage) void this.writeRunningUsage(lease, usage);
+    return lease;
+  }
+
+  /** The running usage record of a request served by a parked session (claims from the database write it in their statement). */
+  private async writeRunningUsage(lease: SessionLease, usage: UsageStart): Promise<void> {
+    try {
+      await this.o.db.$executeRaw`
+        WITH claimed AS (SELECT ${lease.session.sessionId.toLowerCase()}::text AS session_id, ${lease.session.provider.toLowerCase()}::text AS provider_address),
+        ${this.runningUsage(usage)}
+        SELECT 1`;
+    } catch (error) {
+      // The request's final record still lands through the usage writer.
+      this.o.log.error(`request ${usage.requestId}: its running usage record was not written: ${(error as Error).message}`);
+    }
+  }
+
+  /** Returns the parked sessions `which` selects to the shared pool. */
+  private async unpark(which: (p: Parked) => boolean): Promise<void> {
+    const leaving: Parked[] = [];
+    for (const [modelId, list] of this.parked) {
+      const staying = list.filter((p) => !which(p) || (leaving.push(p), false));
+      if (staying.length === 0) this.parked.delete(modelId);
+      else this.parked.set(modelId, staying);
+    }
+    this.parkedCount -= leaving.length;
+    await Promise.all(
+      leaving.map((p) =>
+        this.returnToPool({ lease: p.lease, outcome: "ok", note: null, claimedAt: p.lease.claimWrittenAt, tries: 0, uses: p.uses, lastUsedAt: new Date(p.lastUsedAt) }),
+      ),
+    );
+  }
+
+  /** While sessions are parked, returns those idle for parkIdleMs (or no longer fit to serve) to the shared pool. */
+  private scheduleUnpark(): void {
+    if (this.stopped || this.parkTimer || this.parkedCount === 0) return;
+    this.parkTimer = setTimeout(
+      () => {
+        const now = Date.now();
+        void this.unpark((p) => now - p.parkedAt >= this.parkIdleMs || !this.parkable(p.lease, now))
+          .catch((error: unknown) => this.o.log.error(`returning parked sessions to the pool: ${(error as Error).message}`))
+          .finally(() => {
+            this.parkTimer = undefined;
+            this.scheduleUnpark();
+          });
+      },
+      Math.max(50, Math.ceil(this.parkIdleMs / 2)),
+    );
+    this.parkTimer.unref();
+  }
+
   private async tryRelease(p: PendingRelease): Promise<boolean> {
     try {
       if (p.outcome === "ok") {
         await this.o.db.$executeRaw`
-          UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, last_used_at = now(), request_count = request_count + 1
+          UPDATE gateway_sessions SET state = 'idle', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, last_used_at = ${p.lastUsedAt}, request_count = request_count + ${p.uses}
           WHERE id = ${p.lease.rowId}::uuid AND state = 'busy' AND claim_token = ${p.lease.claimToken}::uuid`;
         // One session freed: wake the longest waiter for this model, not all of them.
         this.wake(p.lease.modelId);
       } else {
         // The maintenance loop closes it (with the provider's receipt if it still answers).
         await this.o.db.$executeRaw`
-          UPDATE gateway_sessions SET state = 'closing', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, note = ${p.note}
+          UPDATE gateway_sessions SET state = 'closing', claimed_by = NULL, claimed_at = NULL, claim_token = NULL, note = ${p.note}, request_count = request_count + ${p.uses}
           WHERE id = ${p.lease.rowId}::uuid AND state = 'busy' AND claim_token = ${p.lease.claimToken}::uuid`;
       }
       return true;
@@ -405,17 +559,21 @@ export class SessionManager {
           LIMIT 1
           FOR UPDATE SKIP LOCKED
         )
-        RETURNING id, session_id, bid_id, provider_address, provider_endpoint, provider_pub_key
+        RETURNING id, session_id, bid_id, provider_address, provider_endpoint, provider_pub_key, ends_at
       ), ${this.runningUsage(usage)}
       SELECT * FROM claimed`;
     const row = rows[0];
     if (!row) return undefined;
+    const now = Date.now();
     return {
       rowId: row.id,
       modelId,
       opened: false,
       claimToken,
-      claimedAt: Date.now(),
+      claimedAt: now,
+      claimWrittenAt: now,
+      earlierUses: 0,
+      endsAtMs: row.ends_at?.getTime() ?? 0,
       holdExpired: this.holdSignal(),
       session: {
         sessionId: row.session_id as Hash,
@@ -516,7 +674,19 @@ export class SessionManager {
         ), ${this.runningUsage(usage)}
         SELECT id FROM claimed`;
       this.o.log.info(`opened session ${opened.sessionId} with ${offer.provider} (bid ${offer.bidId}, ends ${new Date(Number(opened.endsAt) * 1000).toISOString()})`);
-      return { rowId: row.id, modelId: row.modelId as Hex, opened: true, claimToken, claimedAt: Date.now(), holdExpired: this.holdSignal(), session: opened };
+      const now = Date.now();
+      return {
+        rowId: row.id,
+        modelId: row.modelId as Hex,
+        opened: true,
+        claimToken,
+        claimedAt: now,
+        claimWrittenAt: now,
+        earlierUses: 0,
+        endsAtMs: Number(opened.endsAt) * 1000,
+        holdExpired: this.holdSignal(),
+        session: opened,
+      };
     } catch (error) {
       // Nothing was opened on-chain unless openApprovedSession got that far; the reconciler
       // checks the chain before giving up on a row that has a pub key (see reconcileOpening).
@@ -622,7 +792,8 @@ export class SessionManager {
       if (typeof reserved === "string") return; // at a cap: the pool is big enough already
       try {
         const lease = await this.openReserved(reserved, offer);
-        await this.release(lease, "ok");
+        // Into the shared pool, not parked: no request has used it yet.
+        await this.returnToPool({ lease, outcome: "ok", note: null, claimedAt: lease.claimedAt, tries: 0, uses: 0, lastUsedAt: new Date() });
         return;
       } catch (error) {
         this.markProviderFailed(offer.provider, `renewal failed: ${(error as Error).message}`);

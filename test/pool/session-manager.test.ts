@@ -68,6 +68,9 @@ const baseOptions = {
   acquireTimeoutMs: 2_000,
   maintenanceIntervalMs: 60_000,
   receiptGiveUpMs: 600_000,
+  // Most tests here look at the claims in the database: a released session goes straight back to
+  // the shared pool. "parked sessions" below turn parking on.
+  parkIdleMs: 0,
 };
 const managerOptions = (p: Pool): SessionManagerOptions => ({
   ...baseOptions,
@@ -210,10 +213,12 @@ describe("faults", () => {
 
 describe("the per-model cap", () => {
   it("idle sessions of a provider in cooldown do not keep the model at its cap", async () => {
-    const p = await pool(7, { maxSessionsPerModel: 1 });
+    // Parked for long: the near provider's session waits in this instance's memory, not in the database.
+    const p = await pool(7, { maxSessionsPerModel: 1, parkIdleMs: 60_000 });
     const first = await p.manager.acquire(model, { exclude: new Set([address(FAR)]) });
     expect(first.session.provider.toLowerCase()).toBe(address(NEAR));
     await p.manager.release(first, "ok");
+    expect(p.manager.parkedSessionCount).toBe(1);
     p.manager.markProviderFailed(nearOffer.provider, "the test puts it in cooldown");
 
     // The cap is 1 and the near provider's idle session fills it: the far provider must get a session.
@@ -223,6 +228,91 @@ describe("the per-model cap", () => {
     // Closing sessions count toward the cap (issue 10): the idle one was closed to make room.
     expect(["closing", "closed"]).toContain((await rowOf(p, first.rowId)).state);
     await p.manager.release(next, "ok");
+  });
+});
+
+describe("parked sessions", () => {
+  const usageFor = async (p: Pool, requestId: string): Promise<UsageStart> => {
+    const user = await p.database.db.user.upsert({ where: { address: "0x0000000000000000000000000000000000000029" }, create: { address: "0x0000000000000000000000000000000000000029" }, update: {} });
+    const key = await p.database.db.apiKey.create({ data: { userId: user.id, name: requestId, prefix: `sk-${requestId}`.slice(0, 16), hash: requestId.padEnd(64, "0").slice(0, 64) } });
+    return { requestId, apiKeyId: key.id, endpoint: "chat.completions", stream: false, model: MODEL, startedAt: new Date() };
+  };
+
+  it("a session parked after its request serves this instance's next request under the same claim, no other instance can take it meanwhile, and it returns to the shared pool once idle", async () => {
+    const p = await pool(5, { parkIdleMs: 1_500 });
+    const nearOnly = { exclude: new Set([address(FAR)]) };
+    const first = await p.manager.acquire(model, nearOnly);
+    await p.manager.release(first, "ok");
+    expect(p.manager.parkedSessionCount).toBe(1);
+    expect(await rowOf(p, first.rowId), "parked: still busy under this instance's claim").toMatchObject({
+      state: "busy",
+      claimedBy: "pool-unit-5",
+      claimToken: first.claimToken,
+      requestCount: 0,
+    });
+
+    // Another instance on the same database and wallet cannot claim it: it opens its own session.
+    const other = new SessionManager({ ...managerOptions(p), consumer: p.consumer, instanceId: "pool-unit-5-other" });
+    cleanup.add(() => other.stop());
+    const theirs = await other.acquire(model, nearOnly);
+    expect(theirs).toMatchObject({ opened: true });
+    expect(theirs.rowId).not.toBe(first.rowId);
+    await other.release(theirs, "ok");
+
+    // This instance's next request gets the parked session, with its running usage record.
+    const usage = await usageFor(p, "req_parked_take");
+    const second = await p.manager.acquire(model, { ...nearOnly, usage });
+    expect(second).toMatchObject({ rowId: first.rowId, opened: false, claimToken: first.claimToken });
+    expect(p.manager.parkedSessionCount).toBe(0);
+    await eventually(async () =>
+      expect(await p.database.db.usageRecord.findUnique({ where: { requestId: usage.requestId } })).toMatchObject({
+        status: "running",
+        sessionId: first.session.sessionId.toLowerCase(),
+        providerAddress: address(NEAR),
+      }),
+    );
+    await p.manager.release(second, "ok");
+
+    // Unused for parkIdleMs: back in the shared pool, with both requests counted.
+    await eventually(async () => expect(await rowOf(p, first.rowId)).toMatchObject({ state: "idle", claimedBy: null, claimToken: null, requestCount: 2 }), {
+      timeoutMs: 10_000,
+    });
+    expect(p.manager.parkedSessionCount).toBe(0);
+    const third = await other.acquire(model, nearOnly);
+    expect([first.rowId, theirs.rowId]).toContain(third.rowId);
+    await other.release(third, "ok");
+  });
+
+  it("a session whose claim is too old to cover one more request, or that ends soon, is not parked: it goes back to the shared pool at once", async () => {
+    const p = await pool(5, { parkIdleMs: 60_000 });
+    const lease = await p.manager.acquire(model, { exclude: new Set([address(FAR)]) });
+    // The claim was written long ago (the instance kept reusing it): the sweep could free it before another request ends.
+    await p.manager.release({ ...lease, claimWrittenAt: Date.now() - 6 * 60_000 }, "ok");
+    expect(p.manager.parkedSessionCount).toBe(0);
+    expect(await rowOf(p, lease.rowId)).toMatchObject({ state: "idle", claimedBy: null, requestCount: 1 });
+
+    const again = await p.manager.acquire(model, { exclude: new Set([address(FAR)]) });
+    expect(again.rowId).toBe(lease.rowId);
+    await p.manager.release({ ...again, endsAtMs: Date.now() + 30_000 }, "ok");
+    expect(p.manager.parkedSessionCount).toBe(0);
+    expect(await rowOf(p, lease.rowId)).toMatchObject({ state: "idle", requestCount: 2 });
+  });
+
+  it("a parked session that later breaks is closed with its earlier requests counted, and stop() returns parked sessions to the pool", async () => {
+    const p = await pool(5, { parkIdleMs: 60_000 });
+    const nearOnly = { exclude: new Set([address(FAR)]) };
+    const lease = await p.manager.acquire(model, nearOnly);
+    await p.manager.release(lease, "ok");
+    const again = await p.manager.acquire(model, nearOnly);
+    await p.manager.release(again, "broken", "the test breaks it");
+    expect(await rowOf(p, lease.rowId)).toMatchObject({ state: "closing", claimedBy: null, requestCount: 1, note: "the test breaks it" });
+
+    const fresh = await p.manager.acquire(model, { exclude: new Set([address(NEAR)]) });
+    await p.manager.release(fresh, "ok");
+    expect(p.manager.parkedSessionCount).toBe(1);
+    await p.manager.stop();
+    expect(p.manager.parkedSessionCount).toBe(0);
+    expect(await rowOf(p, fresh.rowId)).toMatchObject({ state: "idle", claimedBy: null, requestCount: 1 });
   });
 });
 
