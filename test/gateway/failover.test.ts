@@ -113,7 +113,12 @@ describe("two providers of one model", () => {
   it("the better-rated provider serves, through one session", async () => {
     const records = [await chat(SHARED), await chat(SHARED, true), await chat(SHARED)];
     expect(records.map((r) => [r.status, r.providerAddress])).toEqual(Array(3).fill(["ok", address(RATED)]));
-    const [row, ...others] = await sessionRows(sharedModelId);
+    // Back in the shared pool once no longer parked in the gateway.
+    const [row, ...others] = await eventually(async () => {
+      const rows = await sessionRows(sharedModelId);
+      expect(rows[0]).toMatchObject({ state: "idle" });
+      return rows;
+    });
     expect(others).toEqual([]);
     expect(row).toMatchObject({ providerAddress: address(RATED), state: "idle", requestCount: 3 });
     expect(new Set(records.map((r) => r.sessionId))).toEqual(new Set([row.sessionId]));
@@ -146,7 +151,7 @@ describe("two providers of one model", () => {
     const onChain = await getSession(chain.ctx, dead.sessionId as `0x${string}`);
     expect(onChain.closedAt).toBeGreaterThan(0n);
     expect(onChain.closeoutType).toBe(1n);
-    expect(rows[1]).toMatchObject({ state: "idle", requestCount: 4 });
+    await eventually(async () => expect(await database.db.gatewaySession.findUniqueOrThrow({ where: { id: rows[1].id } })).toMatchObject({ state: "idle", requestCount: 4 }));
   });
 });
 

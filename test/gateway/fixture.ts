@@ -123,6 +123,7 @@ const UNSET_APP_ENV = Object.fromEntries(
     "GATEWAY_LIVENESS_PING_MS",
     "GATEWAY_ACQUIRE_TIMEOUT_MS",
     "GATEWAY_MAINTENANCE_INTERVAL_MS",
+    "GATEWAY_SESSION_PARK_MS",
     "GATEWAY_RATING_WEIGHTS",
     "GATEWAY_PROVIDER_ALLOWLIST",
     "GATEWAY_MAX_BODY_BYTES",
@@ -132,7 +133,9 @@ const UNSET_APP_ENV = Object.fromEntries(
 /**
  * The tests' defaults: a quick maintenance loop, sessions that are not closed for idleness unless
  * a test asks, the key cache polled before every request (a revocation applies to the next
- * request), and a small body limit.
+ * request), and a small body limit. Sessions are parked between requests as in production, but
+ * briefly: a test reading the pool from the database waits (`eventually`) a
+ * few hundred ms for a used session to be back in the shared pool.
  */
 export const TEST_GATEWAY_ENV = {
   GATEWAY_SESSION_SECONDS: "600",
@@ -142,6 +145,7 @@ export const TEST_GATEWAY_ENV = {
   GATEWAY_FIRST_BYTE_TIMEOUT_MS: "15000",
   GATEWAY_ACQUIRE_TIMEOUT_MS: "30000",
   GATEWAY_MAINTENANCE_INTERVAL_MS: "200",
+  GATEWAY_SESSION_PARK_MS: "300",
   GATEWAY_MAX_BODY_BYTES: "8192",
   API_KEY_REFRESH_MS: "0",
 };

@@ -153,7 +153,8 @@ describe("session reuse", () => {
     for (const stream of [false, true, false, true, false]) records.push(await pool.chat(FAST, stream));
     const sessionId = records[0].sessionId!;
     expect(records.map((r) => [r.status, r.sessionId])).toEqual(Array(5).fill(["ok", sessionId]));
-    expect(await pool.rowOf(sessionId)).toMatchObject({ state: "idle", requestCount: 5, claimedBy: null, modelId: fastModelId });
+    // Parked in the gateway between requests, then back in the shared pool with all five counted.
+    await eventually(async () => expect(await pool.rowOf(sessionId)).toMatchObject({ state: "idle", requestCount: 5, claimedBy: null, modelId: fastModelId }));
     const onChain = await pool.walletSessions();
     expect(onChain.map((s) => s.sessionId.toLowerCase())).toEqual([sessionId]);
     expect(onChain[0].closedAt).toBe(0n);
@@ -239,7 +240,7 @@ describe("a gateway restart", () => {
       expect([fastSession, interrupted.sessionId.toLowerCase()]).toContain((await pool.chat(FAST, stream)).sessionId);
     }
     // (The request cut by the shutdown never finished: it is not counted.)
-    expect(await pool.rowOf(slowRow.sessionId!)).toMatchObject({ state: "idle", requestCount: slowRow.requestCount + 1 });
+    await eventually(async () => expect(await pool.rowOf(slowRow.sessionId!)).toMatchObject({ state: "idle", requestCount: slowRow.requestCount + 1 }));
 
     // The unknown session is closed, with its provider's receipt.
     const closedOrphan = await eventually(
@@ -289,8 +290,11 @@ describe("idle sessions", () => {
     const { database } = pool;
     await pool.chat(FAST, false);
     await pool.chat(SLOW, true);
-    const live = await database.db.gatewaySession.findMany({ where: { state: "idle" } });
-    expect(live).toHaveLength(2);
+    const live = await eventually(async () => {
+      const rows = await database.db.gatewaySession.findMany({ where: { state: "idle" } });
+      expect(rows).toHaveLength(2);
+      return rows;
+    });
     const statsOf = (modelId: Hex, index: number) => getProviderModelStats(chain.ctx, modelId, devAccounts[index].address);
     const before = { fast: await statsOf(fastModelId, FAST_PROVIDER), slow: await statsOf(slowModelId, SLOW_PROVIDER) };
 

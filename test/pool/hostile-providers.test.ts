@@ -127,6 +127,8 @@ async function pool(walletIndex: number, options: Partial<SessionManagerOptions>
     acquireTimeoutMs: 2_000,
     maintenanceIntervalMs: 60_000,
     receiptGiveUpMs: 600_000,
+    // These tests read the pool's rows right after a request: released sessions go straight back to it.
+    parkIdleMs: 0,
     log: { info: (m) => logs.push(`info: ${m}`), error: (m) => logs.push(`error: ${m}`) },
     ...options,
   });
