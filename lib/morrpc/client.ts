@@ -25,7 +25,7 @@ import {
 } from "./messages";
 import { publicKeyFromPrivate } from "./secp";
 import { publicKeyToAddress } from "./signing";
-import { sendRequest, type MorRpcTimeouts } from "./transport";
+import { sendRequest, yieldToEventLoop, type MorRpcTimeouts } from "./transport";
 
 export interface ProviderCallOptions {
   timeouts?: Partial<MorRpcTimeouts>;
@@ -186,6 +186,8 @@ export async function* promptProvider(
   let ended = false;
   for await (const response of sendRequest(endpoint, wire, { ...options, timeouts })) {
     if (response.error) throw providerError(response.error, prompt.providerPubKey, key);
+    // Other streams' replies first, then this one's next (see yieldToEventLoop).
+    if (replies > 0) await yieldToEventLoop();
     const result = decodeResult("session.prompt", response.result);
     const data = parseReply(openPromptResult(result, prompt.providerPubKey, key));
     replies++;

@@ -72,6 +72,7 @@ export { JsonObjectStream, type JsonObjectStreamOptions } from "./stream-parser"
 export {
   sendRequest,
   startMorRpcServer,
+  yieldToEventLoop,
   DEFAULT_MORRPC_TIMEOUTS,
   type MorRpcTimeouts,
   type MorRpcConnection,

@@ -43,6 +43,15 @@ const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 32;
 const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 const DEFAULT_CLOSE_GRACE_MS = 10_000;
 
+/**
+ * Lets the event loop run other connections' I/O before the next reply of this one. A model often
+ * sends a whole answer in one burst: without this, one stream seals (provider) or opens (consumer)
+ * all its chunks back to back while every other stream's first chunk waits behind them.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 // --- client ---------------------------------------------------------------------------------
 
 /** "host:port" or "[ipv6]:port", as providers register their endpoint on-chain. */

@@ -28,6 +28,7 @@ import {
   signResult,
   signUpstreamError,
   startMorRpcServer,
+  yieldToEventLoop,
   verifyParams,
   type MorRpcConnection,
   type MorRpcMethod,
@@ -501,7 +502,10 @@ async function serveUpstream(
   let ttftMs: number | undefined;
   let content = "";
   const inputTokens = kind === "chat" ? countPromptTokens(body.messages) : countEmbeddingInputTokens(body.input);
+  let sent = 0;
   const send = async (plaintext: string) => {
+    // Other streams' chunks first, then this one's next (see yieldToEventLoop).
+    if (sent++ > 0) await yieldToEventLoop();
     ttftMs ??= Date.now() - started;
     await conn.send(encodeResult("session.prompt", requestId, sealPromptResult(plaintext, userKey, ctx.key)));
   };
