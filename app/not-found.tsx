@@ -11,7 +11,7 @@ export default function NotFound() {
       <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-10 sm:px-6">
         <div className="space-y-4 rounded-xl border border-line bg-panel p-6">
           <h1 className="text-xl font-semibold text-fg">Page not found</h1>
-          <p className="text-fg-muted">There is no page at this address.</p>
+          <p className="text-fg-muted">This page could not be found.</p>
           <Link href="/" className="inline-block text-accent hover:underline">
             Back to the start page
           </Link>

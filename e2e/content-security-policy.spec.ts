@@ -3,6 +3,7 @@
 // page — site pages, the wallet pages signed out and signed in, RainbowKit's dialog and a streamed
 // playground answer. API responses keep the static policy (nothing runs there).
 import type { Page } from "@playwright/test";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { PlaygroundPage } from "./pages/playground-page";
 import { expect, test } from "./support/wallet";
 
@@ -97,6 +98,8 @@ test("no CSP violation on any page, signed out: site pages, a model's page, a mi
 test("no CSP violation signed in: the dashboard, usage, provider pages and a streamed playground answer", async ({ page, wallet }) => {
   test.setTimeout(120_000);
   const violations = await watchViolations(page);
+  // A wallet of its own: the conversation it leaves is no other test's business (signing in costs nothing).
+  wallet.account = privateKeyToAccount(generatePrivateKey());
   const playground = new PlaygroundPage(page);
   await playground.goto();
   await wallet.signIn(page, playground.gate);
