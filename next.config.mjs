@@ -6,10 +6,12 @@ import { tsImport } from "tsx/esm/api";
 const { env } = await tsImport("./lib/env.ts", import.meta.url);
 const config = env();
 
-// On every page and API response. The CSP restricts what needs no per-request nonce (framing,
-// plugins, base URL, form targets); a script-src with nonces needs every page rendered per request.
+const { STATIC_CONTENT_SECURITY_POLICY } = await tsImport("./lib/http/content-security-policy.ts", import.meta.url);
+
+// On every page and API response. Pages get their nonce-based Content-Security-Policy from
+// proxy.ts, which replaces this static one (no scripts: framing, plugins, base URL, form targets).
 const securityHeaders = [
-  { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'" },
+  { key: "content-security-policy", value: STATIC_CONTENT_SECURITY_POLICY },
   { key: "X-Frame-Options", value: "DENY" },
   { key: "X-Content-Type-Options", value: "nosniff" },
   { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { unstable_rethrow } from "next/navigation";
 import { getWebUser, type WebUser } from "@/lib/auth/web-session";
 import { ensNameOf } from "@/lib/chain/ens";
 import { describeError } from "@/lib/redact";
@@ -10,6 +11,8 @@ export async function HeaderAccount() {
   try {
     user = await getWebUser();
   } catch (error) {
+    // Next.js's own signals (this page renders per request) are not failures.
+    unstable_rethrow(error);
     // The site's pages must not fail because the session store is unreachable: show "Sign in".
     console.error(`header: session lookup failed: ${describeError(error)}`);
   }

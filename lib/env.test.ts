@@ -32,6 +32,12 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ GATEWAY_MODEL_TIMEOUTS: "r1=1s,r1=2s" })).toThrow(/listed twice/);
   });
 
+  it("reads TRUST_PROXY_HOPS: 0 unless set, a small whole number of proxies", () => {
+    expect(parseEnv({}).TRUST_PROXY_HOPS).toBe(0);
+    expect(parseEnv({ TRUST_PROXY_HOPS: "2" }).TRUST_PROXY_HOPS).toBe(2);
+    for (const bad of ["-1", "1.5", "11", "yes"]) expect(() => parseEnv({ TRUST_PROXY_HOPS: bad }), bad).toThrow(/TRUST_PROXY_HOPS/);
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ RPC_URL: "" }).RPC_URL).toBeUndefined();
   });

@@ -61,6 +61,12 @@ const schema = z.object({
     .url()
     .optional()
     .transform((url) => (url === undefined ? undefined : new URL(url).origin)),
+  /**
+   * Reverse proxies of ours in front of the app, each appending the address it saw to
+   * X-Forwarded-For: per-address limits count the entry this many from the right (0: the socket's
+   * own address; entries a client wrote itself are never counted).
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** WalletConnect Cloud project id: offers WalletConnect and Coinbase wallets (their servers are then contacted). Public. */
   NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID: z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-hex-character WalletConnect project id").optional(),
   /** Port of the local anvil chain (CHAIN=local only). */

@@ -1,5 +1,7 @@
 "use client";
 
+// First: zod must be configured before the AI SDK builds its schemas (see the module).
+import "./zod-jitless";
 import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport, type UIMessage } from "ai";
 import dynamic from "next/dynamic";

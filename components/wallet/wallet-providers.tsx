@@ -15,6 +15,7 @@ import {
   lightTheme,
 } from "@rainbow-me/rainbowkit";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { setNonce } from "get-nonce";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { createSiweMessage } from "viem/siwe";
@@ -31,6 +32,8 @@ export interface WalletProvidersProps {
   wagmiCookie?: string;
   /** The signed-in address according to the server, or null. */
   sessionAddress: `0x${string}` | null;
+  /** This request's CSP nonce (proxy.ts), for the theme style below. */
+  nonce?: string;
   children: ReactNode;
 }
 
@@ -65,20 +68,27 @@ function signInMessage({ nonce, address, chainId }: { nonce: string; address: `0
 const accent = { accentColor: "#16c47f", accentColorForeground: "#070b0a", borderRadius: "medium" } as const;
 const rainbowKitThemeCss = `[data-rk]{${cssStringFromTheme(lightTheme(accent))}}.dark [data-rk]{${cssStringFromTheme(darkTheme(accent), { extends: lightTheme(accent) })}}`;
 
-export function WalletProviders({ chain, walletConnectProjectId, wagmiCookie, sessionAddress, children }: WalletProvidersProps) {
+export function WalletProviders({ chain, walletConnectProjectId, wagmiCookie, sessionAddress, nonce, children }: WalletProvidersProps) {
   const [config] = useState(() => getConfig(chain, walletConnectProjectId));
   const [queryClient] = useState(() => new QueryClient());
   const [initialState] = useState(() => cookieToInitialState(config, wagmiCookie ? `${wagmiCookieName}=${wagmiCookie}` : undefined));
+  // RainbowKit's dialog locks scrolling with a <style> element it adds (react-remove-scroll, whose
+  // react-style-singleton takes its nonce from get-nonce): under the page's CSP it needs this nonce.
+  useEffect(() => {
+    if (nonce) setNonce(nonce);
+  }, [nonce]);
   return (
     <WagmiProvider config={config} initialState={initialState}>
       <QueryClientProvider client={queryClient}>
-        <SessionProviders sessionAddress={sessionAddress}>{children}</SessionProviders>
+        <SessionProviders sessionAddress={sessionAddress} nonce={nonce}>
+          {children}
+        </SessionProviders>
       </QueryClientProvider>
     </WagmiProvider>
   );
 }
 
-function SessionProviders({ sessionAddress, children }: { sessionAddress: `0x${string}` | null; children: ReactNode }) {
+function SessionProviders({ sessionAddress, nonce, children }: { sessionAddress: `0x${string}` | null; nonce?: string; children: ReactNode }) {
   const router = useRouter();
   const { disconnectAsync } = useDisconnect();
   const wagmiConfig = useConfig();
@@ -157,7 +167,7 @@ function SessionProviders({ sessionAddress, children }: { sessionAddress: `0x${s
           {/* RainbowKit's styles apply inside [data-rk]; its colours follow the site's `dark` class
               (already right in the server render); `contents` keeps the body's flex layout. */}
           <div data-rk="" className="contents">
-            <style dangerouslySetInnerHTML={{ __html: rainbowKitThemeCss }} />
+            <style nonce={nonce} dangerouslySetInnerHTML={{ __html: rainbowKitThemeCss }} />
             {children}
           </div>
         </RainbowKitProvider>

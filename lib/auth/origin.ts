@@ -51,8 +51,3 @@ export function assertSameOrigin(request: Request): void {
   if (origin === null) throw new WebAuthError("forbidden_origin", "This request has no Origin header: send it from the portal's own pages.");
   if (origin !== expected) throw new WebAuthError("forbidden_origin", `Requests from ${origin.slice(0, 200)} are not accepted: only ${expected} may call this route.`);
 }
-
-/** The client's address as the nearest proxy reports it (route handlers do not see the socket); for rate limits only. */
-export function clientAddress(request: Request): string {
-  return firstValue(request.headers.get("x-forwarded-for"))?.slice(0, 64) || request.headers.get("x-real-ip")?.slice(0, 64) || "unknown";
-}

@@ -5,6 +5,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import type { AuthenticatedKey } from "@/lib/auth";
 import { isDatabaseUnavailable } from "@/lib/db";
+import { clientAddress } from "@/lib/http";
 import { describeError } from "@/lib/redact";
 import { ApiError } from "./errors";
 import { getGateway, type Gateway } from "./runtime";
@@ -86,16 +87,6 @@ export function toApiError(error: unknown, requestId: string, log: { error(messa
   }
   log.error(`request ${requestId} failed: ${describeError(error, { stack: true })}`);
   return new ApiError("internal_error", `The gateway failed to process this request (request id ${requestId}).`);
-}
-
-/**
- * The client's address as the server saw it: Next.js puts the socket's address in
- * X-Forwarded-For unless the request has one; a reverse proxy in front appends the address it saw,
- * so the last entry is the one a client cannot choose (behind such a proxy).
- */
-function clientAddress(request: Request): string {
-  const forwarded = request.headers.get("x-forwarded-for");
-  return forwarded?.split(",").at(-1)?.trim().slice(0, 64) || "unknown";
 }
 
 /**

@@ -6,6 +6,7 @@ import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
 import { ANVIL_CHAIN_ID, devAccounts, startAnvil, type Anvil } from "@/lib/chain/anvil";
 import { createPrismaClient, type Db } from "@/lib/db";
 import { pgliteBackend, type FreshDatabase } from "../db/backends";
+import { stampPeerAddress } from "@/lib/http/client-address";
 import { migratedDatabase } from "./fixture";
 
 const site = "http://portal.test:3000";
@@ -183,13 +184,18 @@ describe("Sign-In with Ethereum", () => {
     expect((await routes.verify(post("/api/auth/verify", signed))).status).toBe(200);
   });
 
-  it("limits nonce issuance per client address (429 with Retry-After)", async () => {
-    const client = { "x-forwarded-for": "203.0.113.9" };
-    for (let i = 0; i < 20; i++) await newNonce(client);
-    const response = await routes.nonce(post("/api/auth/nonce", {}, client));
+  it("limits nonce issuance per client address (429 with Retry-After); the address a client writes in X-Forwarded-For is not it", async () => {
+    // What the server does to each request (lib/http/peer-address-server.ts): the socket's address appended.
+    const from = (socketAddress: string, claimed?: string) => {
+      const headers: Record<string, string> = claimed ? { "x-forwarded-for": claimed } : {};
+      stampPeerAddress(headers, socketAddress);
+      return headers;
+    };
+    for (let i = 0; i < 20; i++) await newNonce(from("203.0.113.9", `198.51.100.${i}`));
+    const response = await routes.nonce(post("/api/auth/nonce", {}, from("203.0.113.9", "198.51.100.99")));
     expect(await errorOf(response.clone())).toMatchObject({ status: 429, code: "rate_limited" });
     expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
-    await newNonce({ "x-forwarded-for": "203.0.113.10" });
+    await newNonce(from("203.0.113.10", "203.0.113.9"));
   });
 });
 

@@ -274,6 +274,9 @@ describe("senders and connections that misbehave", () => {
       expect(response.headers.get("referrer-policy"), path).toBe("strict-origin-when-cross-origin");
       expect(response.headers.get("strict-transport-security"), path).toMatch(/^max-age=\d+/); // next start runs in production
     }
+    // Pages: only scripts with this response's nonce run; API responses run nothing and keep the static policy.
+    expect((await fetch(`${gateway.url}/`)).headers.get("content-security-policy")).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{22,}' 'strict-dynamic'/);
+    expect((await fetch(`${gateway.url}/api/v1/models`)).headers.get("content-security-policy")).not.toContain("script-src");
   });
 });
 

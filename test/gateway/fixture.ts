@@ -127,6 +127,8 @@ const UNSET_APP_ENV = Object.fromEntries(
     "GATEWAY_RATING_WEIGHTS",
     "GATEWAY_PROVIDER_ALLOWLIST",
     "GATEWAY_MAX_BODY_BYTES",
+    "GATEWAY_AUTH_FAILURES_PER_MINUTE",
+    "TRUST_PROXY_HOPS",
   ].map((name) => [name, ""]),
 );
 

@@ -367,17 +367,6 @@ describe("hostile input (issue 10)", () => {
     expect(error.message).toMatch(/^400 The provider's model refused the request as invalid/);
     expect(error.message).not.toMatch(/demo model|token arrays/);
   });
-
-  it("an address that keeps presenting wrong keys is refused for the rest of the minute, even with a right key; other addresses are not", async () => {
-    const from = (address: string, bearer: string) => call("/models", { headers: { authorization: `Bearer ${bearer}`, "x-forwarded-for": address } });
-    const wrong = key.slice(0, -4) + (key.endsWith("AAAA") ? "BBBB" : "AAAA");
-    for (let i = 0; i < 30; i++) expect((await from("203.0.113.9", wrong)).status).toBe(401);
-    const refused = await from("203.0.113.9", key);
-    expect(refused.status).toBe(429);
-    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limit_exceeded");
-    expect((await from("203.0.113.10", key)).status).toBe(200);
-  });
 });
 
 describe("usage records", () => {

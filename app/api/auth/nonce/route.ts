@@ -1,4 +1,4 @@
-import { clientAddress } from "@/lib/auth/origin";
+import { clientAddress } from "@/lib/http";
 import { ClientRateLimiter, issueSiweNonce } from "@/lib/auth/siwe";
 import { pruneWebAuthRows, withWebRequest } from "@/lib/auth/web-session";
 

@@ -1,4 +1,4 @@
-import { clientAddress } from "@/lib/auth/origin";
+import { clientAddress } from "@/lib/http";
 import { ClientRateLimiter } from "@/lib/auth/siwe";
 import { parseJsonBody, withWebRequest } from "@/lib/auth/web-session";
 import { relayChainRequest, relayMaxBodyBytes } from "@/lib/chain/rpc-relay";
