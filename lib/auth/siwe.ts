@@ -12,6 +12,7 @@ import { getAddress, isHex, type PublicClient } from "viem";
 import { parseSiweMessage } from "viem/siwe";
 import { z } from "zod";
 import type { Db } from "@/lib/db";
+import { isChainUnreachable } from "@/lib/chain/unreachable";
 import { describeError } from "@/lib/redact";
 import { WebAuthError } from "./web-auth-error";
 
@@ -48,7 +49,7 @@ export interface SiweExpectations {
 /** The address that signed `message` (checksummed), once every check passed and the nonce is consumed. */
 export async function verifySiweSignIn(
   db: Db,
-  chain: Pick<PublicClient, "verifySiweMessage">,
+  chain: Pick<PublicClient, "verifySiweMessage" | "getBlockNumber">,
   input: { message: string; signature: `0x${string}` },
   expected: SiweExpectations,
   now = new Date(),
@@ -83,11 +84,17 @@ export async function verifySiweSignIn(
   try {
     valid = await chain.verifySiweMessage({ message: input.message, signature: input.signature, address, domain, nonce, time: now });
   } catch (error) {
-    // A signature that does not even parse makes viem throw; a chain that cannot be reached too.
+    // A chain that cannot be reached is an outage (the nonce stays usable); a signature that does not even parse makes viem throw too.
     console.error(`siwe: signature verification failed to run: ${describeError(error)}`);
+    if (isChainUnreachable(error)) throw chainUnavailable();
     throw new WebAuthError("signature_invalid", "The signature could not be verified for this address.");
   }
-  if (!valid) throw new WebAuthError("signature_invalid", "The signature does not match this message and address.");
+  if (!valid) {
+    // viem answers false, not an error, when the chain call a smart account's signature needs
+    // (ERC-1271 / ERC-6492) fails: a chain that does not answer makes it an outage, not a refusal.
+    if (await chainIsDown(chain)) throw chainUnavailable();
+    throw new WebAuthError("signature_invalid", "The signature does not match this message and address.");
+  }
 
   const consumed = await db.siweNonce.updateMany({ where: { nonce, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
   if (consumed.count !== 1) {
@@ -95,6 +102,19 @@ export async function verifySiweSignIn(
     throw new WebAuthError("nonce_used", "This sign-in message was already used: sign a new one.");
   }
   return getAddress(address);
+}
+
+function chainUnavailable(): WebAuthError {
+  return new WebAuthError("chain_unavailable", "The chain cannot be reached to verify your signature right now. Please try again in a moment.");
+}
+
+async function chainIsDown(chain: Pick<PublicClient, "getBlockNumber">): Promise<boolean> {
+  try {
+    await chain.getBlockNumber({ cacheTime: 0 });
+    return false;
+  } catch (error) {
+    return isChainUnreachable(error);
+  }
 }
 
 function nonceRefusal(stored: { usedAt: Date | null; expiresAt: Date } | null, t: number): void {

@@ -18,6 +18,7 @@ export type WebAuthErrorCode =
   | "rate_limited"
   | "not_found"
   | "limit_reached"
+  | "chain_unavailable"
   | "internal_error";
 
 const statusOf: Record<WebAuthErrorCode, number> = {
@@ -36,6 +37,7 @@ const statusOf: Record<WebAuthErrorCode, number> = {
   rate_limited: 429,
   not_found: 404,
   limit_reached: 409,
+  chain_unavailable: 503,
   internal_error: 500,
 };
 

@@ -169,6 +169,25 @@ describe("Sign-In with Ethereum", () => {
     expect((await routes.verify(post("/api/auth/verify", claimed))).status).toBe(200);
   });
 
+  it("a signature only the chain can check (a smart account's, ERC-1271/6492) gets 503 chain_unavailable, not 401, while the chain is unreachable; an EOA's verifies without it", async () => {
+    const { issueSiweNonce, verifySiweSignIn } = await import("@/lib/auth/siwe");
+    const { WebAuthError } = await import("@/lib/auth/web-auth-error");
+    const { createPublicClient, http } = await import("viem");
+    const { foundry } = await import("viem/chains");
+    // A real RPC client whose node is gone: nothing listens on the discard port.
+    const down = createPublicClient({ chain: foundry, transport: http("http://127.0.0.1:9", { retryCount: 0, timeout: 2_000 }) });
+    const expected = { domain: "portal.test:3000", origin: site, chainId: ANVIL_CHAIN_ID };
+    // Not alice's own key: only the chain can say whether alice's address accepts it (as a contract would).
+    // (Nonces issued directly: the nonce route's per-address limit is for the other tests.)
+    const { message } = await signedMessage(alice, { nonce: (await issueSiweNonce(db)).nonce });
+    const forContract = { message, signature: await mallory.signMessage({ message }) };
+    const refusal = await verifySiweSignIn(db, down, forContract, expected).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(WebAuthError);
+    expect(refusal).toMatchObject({ code: "chain_unavailable", status: 503 });
+    // An EOA's own signature is checked locally: signing in does not depend on the chain.
+    expect(await verifySiweSignIn(db, down, await signedMessage(alice, { nonce: (await issueSiweNonce(db)).nonce }), expected)).toBe(alice.address);
+  });
+
   it("refuses malformed bodies with 400 invalid_request", async () => {
     expect(await errorOf(await routes.verify(post("/api/auth/verify", { message: "hello", signature: "0x1234" })))).toMatchObject({ status: 400, code: "invalid_request" });
     expect(await errorOf(await routes.verify(post("/api/auth/verify", { message: "x".repeat(5000), signature: "0x12" })))).toMatchObject({ status: 400, code: "invalid_request" });
