@@ -88,10 +88,12 @@ const schema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(240_000),
 
   // --- the /api/v1 gateway ---
-  /** Requests per minute for an API key without its own limit (per gateway instance); 0 = unlimited. */
-  GATEWAY_DEFAULT_RPM: z.coerce.number().int().min(0).default(600),
-  /** Tokens per minute for an API key without its own limit (per gateway instance); 0 = unlimited. */
-  GATEWAY_DEFAULT_TPM: z.coerce.number().int().min(0).default(1_000_000),
+  /** Requests per minute for an API key without its own limit (shared by all instances on one database); 0 = unlimited. */
+  GATEWAY_DEFAULT_RPM: z.coerce.number().int().min(0).max(1_000_000_000).default(600),
+  /** Tokens per minute for an API key without its own limit (shared by all instances on one database); 0 = unlimited. */
+  GATEWAY_DEFAULT_TPM: z.coerce.number().int().min(0).max(1_000_000_000).default(1_000_000),
+  /** How often each instance adds its rate-limit counts to the shared ones in the database and reads the others' (the limits' error bound). */
+  GATEWAY_RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** A key revoked anywhere is refused by every gateway instance at most this long after the revocation commits. */
   API_KEY_REFRESH_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** The gateway's wallet: opens, pays for and closes the sessions that serve /api/v1 (unset: no inference). */

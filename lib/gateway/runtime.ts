@@ -58,6 +58,7 @@ async function buildGateway(): Promise<Gateway> {
   const ctx = { client: publicClient(chain), diamond: chain.diamond, mor: chain.mor };
   const directory = modelDirectory();
   const usage = new UsageWriter(db(), log);
+  const limits = gatewayRateLimiter(db(), log);
   let inference: Gateway["inference"];
   if (config.GATEWAY_PRIVATE_KEY) {
     assertNativeSecp256k1(); // an ECDH and a verification per streamed chunk: never on the slow fallback
@@ -91,7 +92,7 @@ async function buildGateway(): Promise<Gateway> {
   return {
     directory,
     keys: apiKeyVerifier(),
-    limits: gatewayRateLimiter(),
+    limits,
     authFailures: new FailedAuthLimiter(config.GATEWAY_AUTH_FAILURES_PER_MINUTE),
     concurrency: new ConcurrencyLimiter(config.GATEWAY_MAX_CONCURRENT_PER_KEY),
     usage,
@@ -109,7 +110,7 @@ async function buildGateway(): Promise<Gateway> {
     log,
     async shutdown() {
       await inference?.sessions.stop();
-      await Promise.all([usage.close(), apiKeyVerifier().flushUsage()]);
+      await Promise.all([usage.close(), apiKeyVerifier().flushUsage(), limits.stop()]);
     },
   };
 }
