@@ -164,6 +164,8 @@ const schema = z.object({
   GATEWAY_MAX_STAKE_PER_SESSION: morAmount.optional(),
   /** MOR staked in unsettled sessions at once, all of them together; unset = no cap. */
   GATEWAY_MAX_TOTAL_STAKE: morAmount.optional(),
+  /** When an opening finds the wallet's MOR allowance short, it approves the stakes of this many sessions at once (instances sharing the wallet then rarely race for it). */
+  GATEWAY_APPROVE_SESSIONS: z.coerce.number().int().min(1).max(1000).default(16),
 
   // --- what one API client may use ---
   /** Requests one API key may have running at once (per gateway instance); 0 = unlimited. */

@@ -62,7 +62,9 @@ async function buildGateway(): Promise<Gateway> {
   let inference: Gateway["inference"];
   if (config.GATEWAY_PRIVATE_KEY) {
     assertNativeSecp256k1(); // an ECDH and a verification per streamed chunk: never on the slow fallback
-    const consumer = await createConsumer(ctx, config.GATEWAY_PRIVATE_KEY, privateKeyToAccount(config.GATEWAY_PRIVATE_KEY));
+    const consumer = await createConsumer(ctx, config.GATEWAY_PRIVATE_KEY, privateKeyToAccount(config.GATEWAY_PRIVATE_KEY), {
+      approveSessions: config.GATEWAY_APPROVE_SESSIONS,
+    });
     const sessions = new SessionManager({
       db: db(),
       consumer,
