@@ -86,6 +86,9 @@ const schema = z.object({
   DEMO_MODEL_PORT: z.coerce.number().int().min(1).max(65535).default(3334),
   /** Upper bound of one upstream model call. */
   LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(240_000),
+  /** MOR-RPC connections the provider node holds open at once, in all and from one IP address (a gateway holds one per running prompt). */
+  PROVIDER_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1024),
+  PROVIDER_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(32),
 
   // --- the /api/v1 gateway ---
   /** Requests per minute for an API key without its own limit (shared by all instances on one database); 0 = unlimited. */
