@@ -98,7 +98,7 @@ type KeyWindow = {
   requests: Float64Array;
   tokens: Float64Array;
   lastBucket: number;
-  /** The key's limits as last checked (what the sync needs to know which counters to keep). */
+  /** The key's limits as last checked (which counters the sync keeps); -1 until checked here (a response that outlived its window). */
   rpm: number;
   tpm: number;
   /** The slots of the last minute, oldest first (shared counting only). */
@@ -267,12 +267,14 @@ export class RateLimiter {
     for (const counts of [...window.slots]) {
       const final = now > (counts.slot + 1) * slotMs + settledAfter;
       for (const kind of ["requests", "tokens"] as const) {
-        if ((kind === "requests" ? window.rpm : window.tpm) <= 0) {
-          counts.pending[kind] = 0;
+        const limit = kind === "requests" ? window.rpm : window.tpm;
+        if (limit === 0) {
+          counts.pending[kind] = 0; // unlimited: nothing to share
           continue;
         }
         const points = Math.min(maxPoints, Math.round(counts.pending[kind]));
-        if (points <= 0 && counts.final) continue;
+        // Limits not known here yet: send what was counted, read nothing until a request checks them.
+        if (points <= 0 && (counts.final || limit < 0)) continue;
         const key = `${kind}:${keyId}:${counts.slot}`;
         counts.pending[kind] = 0;
         try {
@@ -317,7 +319,7 @@ export class RateLimiter {
   private touch(keyId: string, bucket: number, now: number): KeyWindow {
     let window = this.windows.get(keyId);
     if (window) this.windows.delete(keyId);
-    else window = { requests: new Float64Array(bucketCount), tokens: new Float64Array(bucketCount), lastBucket: bucket, rpm: 0, tpm: 0, slots: [] };
+    else window = { requests: new Float64Array(bucketCount), tokens: new Float64Array(bucketCount), lastBucket: bucket, rpm: -1, tpm: -1, slots: [] };
     this.windows.set(keyId, window);
     advance(window, bucket);
     if (this.shared) rollSlots(window, Math.floor(now / slotMs));

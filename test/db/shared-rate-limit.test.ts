@@ -101,6 +101,21 @@ for (const backend of backends) {
       expect(a.check(key, limits).allowed).toBe(true);
     });
 
+    it("shares the tokens of a response that outlived its key's window on this instance", async () => {
+      const clock = clockNearNow();
+      const [a, b] = [instance(db, clock), instance(db, clock)];
+      const key = `key-${randomUUID()}`;
+      const limits = { rpmLimit: null, tpmLimit: 1000 };
+      expect(a.check(key, limits).allowed).toBe(true); // a long stream starts
+      clock.now += 70_000;
+      a.check(`other-${randomUUID()}`, limits); // meanwhile the idle key's window is dropped
+      a.recordTokens(key, 500); // the stream ends
+      await a.sync();
+      expect(b.check(key, limits).allowed).toBe(true);
+      await b.sync();
+      expect(b.check(key, limits).headers["x-ratelimit-remaining-tokens"]).toBe("500");
+    });
+
     it("keeps deciding on its own counts while the database is unreachable, logs it once, and sends its counts once it answers", async () => {
       const proxy = await startSwitchableProxy(cleanup, `127.0.0.1:${new URL(url).port}`);
       const viaProxy = new URL(url);
