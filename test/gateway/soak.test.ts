@@ -10,7 +10,9 @@
 // 180 s; SOAK_STREAMS / SOAK_SECONDS override). Loopback only. Needs TEST_POSTGRES_URL, as
 // scale-out.test.ts (PGlite runs one statement at a time: not what several instances share).
 import fs from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { devAccounts, devPrivateKey } from "@/lib/chain/anvil";
 import { postgresBackend } from "../db/backends";
 import {
@@ -30,6 +32,7 @@ import {
   startSessionMonitor,
   tempDir,
   type GatewayProcess,
+  type ProviderProcess,
   type SessionMonitor,
   type TestDatabase,
 } from "./fixture";
@@ -76,13 +79,14 @@ describe.skipIf(postgresBackend.skipReason)(
     let database: TestDatabase;
     let monitor: SessionMonitor;
     let gateways: GatewayProcess[] = [];
+    let node: ProviderProcess;
     let key: string;
 
     beforeAll(async () => {
       const chain = await startChain(cleanup);
       // ~10 chunks a second; a "code" reply has ~80 of them, so a stream lasts ~8 s.
       const demo = await startDemo(cleanup, { tokenDelayMs: 100 });
-      const node = await startProviderProcess(
+      node = await startProviderProcess(
         cleanup,
         cliEnv(chain, {
           PROVIDER_PRIVATE_KEY: devPrivateKey(devAccounts[PROVIDER]),
@@ -105,12 +109,22 @@ describe.skipIf(postgresBackend.skipReason)(
         GATEWAY_MAX_CONCURRENT_PER_KEY: String(STREAMS),
         GATEWAY_ACQUIRE_TIMEOUT_MS: "60000",
         GATEWAY_FIRST_BYTE_TIMEOUT_MS: "60000",
+        API_KEY_REFRESH_MS: "1000", // the production default: the key is not looked up in the database per request
       };
       gateways = await Promise.all(["soak-a", "soak-b"].map((instanceId) => startGateway(cleanup, { chain, database, instanceId, env })));
       key = await createKey(database.db, { rpmLimit: 1_000_000, tpmLimit: 1_000_000_000 });
     });
     afterAll(() => cleanup.run());
     showGatewayOutputOnFailure(() => gateways);
+    // The whole logs of a failed run (the output above is their tail): a long soak's first error may be far back.
+    beforeEach(({ onTestFailed }) => {
+      onTestFailed(() => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "morpheus-soak-logs-"));
+        for (const gateway of gateways) fs.writeFileSync(path.join(dir, `${gateway.instanceId}.log`), gateway.output());
+        if (node) fs.writeFileSync(path.join(dir, "provider.log"), node.output());
+        console.error(`[soak] full logs of the gateways and the provider node in ${dir}`);
+      });
+    });
 
     it(
       "serves every stream, records each request once with its tokens, never shares a session, and keeps memory flat",
