@@ -223,13 +223,13 @@ export class RateLimiter {
   private async runSync(shared: Required<SharedCounting>): Promise<void> {
     const now = this.now();
     const slot = Math.floor(now / slotMs);
-    // The most recently used keys are at the end of the map.
-    const keys = [...this.windows.entries()].slice(-shared.maxKeysPerSync);
     // Store calls of syncs that timed out may still be waiting: never more than a few syncs' worth.
     if (this.storeCallsWaiting >= 4 * syncConcurrency) return;
+    // The most recently used keys are at the end of the map.
+    const keys = [...this.windows.entries()].slice(-shared.maxKeysPerSync);
+    let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer within ${shared.syncTimeoutMs} ms`)), shared.syncTimeoutMs);
-      timer.unref();
+      timer = setTimeout(() => reject(new Error(`no answer within ${shared.syncTimeoutMs} ms`)), shared.syncTimeoutMs);
     });
     deadline.catch(() => {}); // raced below; unobserved when the sync ends first
     let failure: unknown;
@@ -252,6 +252,7 @@ export class RateLimiter {
       }
     };
     await Promise.all(Array.from({ length: Math.min(syncConcurrency, keys.length) }, worker));
+    clearTimeout(timer);
     if (failure !== undefined) {
       if (!this.storeDown) shared.log.error(`rate limits: the shared counters are unreachable (${describe(failure)}); counting on this instance until they answer`);
       this.storeDown = true;
@@ -281,7 +282,7 @@ export class RateLimiter {
           counts.total[kind] = points > 0 ? await store.add(key, points) : await store.read(key);
           counts.sent[kind] += points;
         } catch (error) {
-          counts.pending[kind] += points; // sent again next time (a timed-out add may then count twice: the strict side)
+          counts.pending[kind] += points; // sent again next time (an add that failed after it landed then counts twice: the strict side)
           throw error;
         }
       }
