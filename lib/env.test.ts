@@ -38,6 +38,17 @@ describe("parseEnv", () => {
     for (const bad of ["-1", "1.5", "11", "yes"]) expect(() => parseEnv({ TRUST_PROXY_HOPS: bad }), bad).toThrow(/TRUST_PROXY_HOPS/);
   });
 
+  it("bounds the rate-limit sync interval and the provider's connection caps", () => {
+    expect(parseEnv({})).toMatchObject({ GATEWAY_RATE_LIMIT_SYNC_MS: 1000, PROVIDER_MAX_CONNECTIONS: 1024, PROVIDER_MAX_CONNECTIONS_PER_ADDRESS: 32 });
+    expect(parseEnv({ PROVIDER_MAX_CONNECTIONS: "4096", PROVIDER_MAX_CONNECTIONS_PER_ADDRESS: "1024" })).toMatchObject({
+      PROVIDER_MAX_CONNECTIONS: 4096,
+      PROVIDER_MAX_CONNECTIONS_PER_ADDRESS: 1024,
+    });
+    expect(() => parseEnv({ GATEWAY_RATE_LIMIT_SYNC_MS: "10" })).toThrow(/GATEWAY_RATE_LIMIT_SYNC_MS/);
+    expect(() => parseEnv({ PROVIDER_MAX_CONNECTIONS_PER_ADDRESS: "0" })).toThrow(/PROVIDER_MAX_CONNECTIONS_PER_ADDRESS/);
+    expect(() => parseEnv({ PROVIDER_MAX_CONNECTIONS: "lots" })).toThrow(/PROVIDER_MAX_CONNECTIONS/);
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ RPC_URL: "" }).RPC_URL).toBeUndefined();
   });

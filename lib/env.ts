@@ -92,12 +92,17 @@ const schema = z.object({
   DEMO_MODEL_PORT: z.coerce.number().int().min(1).max(65535).default(3334),
   /** Upper bound of one upstream model call. */
   LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(240_000),
+  /** MOR-RPC connections the provider node holds open at once, in all and from one IP address (a gateway holds one per running prompt). */
+  PROVIDER_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1024),
+  PROVIDER_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(32),
 
   // --- the /api/v1 gateway ---
-  /** Requests per minute for an API key without its own limit (per gateway instance); 0 = unlimited. */
-  GATEWAY_DEFAULT_RPM: z.coerce.number().int().min(0).default(600),
-  /** Tokens per minute for an API key without its own limit (per gateway instance); 0 = unlimited. */
-  GATEWAY_DEFAULT_TPM: z.coerce.number().int().min(0).default(1_000_000),
+  /** Requests per minute for an API key without its own limit (shared by all instances on one database); 0 = unlimited. */
+  GATEWAY_DEFAULT_RPM: z.coerce.number().int().min(0).max(1_000_000_000).default(600),
+  /** Tokens per minute for an API key without its own limit (shared by all instances on one database); 0 = unlimited. */
+  GATEWAY_DEFAULT_TPM: z.coerce.number().int().min(0).max(1_000_000_000).default(1_000_000),
+  /** How often each instance adds its rate-limit counts to the shared ones in the database and reads the others' (the limits' error bound). */
+  GATEWAY_RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** A key revoked anywhere is refused by every gateway instance at most this long after the revocation commits. */
   API_KEY_REFRESH_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** The gateway's wallet: opens, pays for and closes the sessions that serve /api/v1 (unset: no inference). */
@@ -170,6 +175,8 @@ const schema = z.object({
   GATEWAY_MAX_STAKE_PER_SESSION: morAmount.optional(),
   /** MOR staked in unsettled sessions at once, all of them together; unset = no cap. */
   GATEWAY_MAX_TOTAL_STAKE: morAmount.optional(),
+  /** When an opening finds the wallet's MOR allowance short, it approves the stakes of this many sessions at once (instances sharing the wallet then rarely race for it). */
+  GATEWAY_APPROVE_SESSIONS: z.coerce.number().int().min(1).max(1000).default(16),
 
   // --- what one API client may use ---
   /** Requests one API key may have running at once (per gateway instance); 0 = unlimited. */

@@ -108,6 +108,8 @@ async function serve(): Promise<void> {
     port: Number(port),
     stateFile: values.state ?? path.resolve(root, config.DATA_DIR, "provider", `${account.address.toLowerCase()}.json`),
     llmTimeoutMs: config.LLM_TIMEOUT_MS,
+    maxConnections: config.PROVIDER_MAX_CONNECTIONS,
+    maxConnectionsPerAddress: config.PROVIDER_MAX_CONNECTIONS_PER_ADDRESS,
     log,
   });
   const stop = async (signal: string) => {

@@ -199,15 +199,17 @@ export function bidIdOf(provider: Address, modelId: Hex, nonce: bigint): Hex {
 
 /**
  * Makes sure the Compute Node may pull `amount` MOR from the wallet's account: approves exactly
- * `amount` when the current allowance is lower (plain ERC-20 approve, so any MOR deployment works).
- * Returns the approval's hash, or undefined if the allowance already sufficed.
+ * `amount` (or `approveUpTo` when larger) when the current allowance is lower (plain ERC-20
+ * approve, so any MOR deployment works). Returns the approval's hash, or undefined if the
+ * allowance already sufficed.
  */
-export async function ensureMorAllowance(ctx: ChainContext, wallet: ChainWallet, amount: bigint): Promise<Hash | undefined> {
+export async function ensureMorAllowance(ctx: ChainContext, wallet: ChainWallet, amount: bigint, { approveUpTo = 0n }: { approveUpTo?: bigint } = {}): Promise<Hash | undefined> {
   if (amount === 0n) return undefined;
   const current = await ctx.client.readContract({ address: ctx.mor, abi: erc20Abi, functionName: "allowance", args: [wallet.account.address, ctx.diamond] });
   if (current >= amount) return undefined;
+  const approved = approveUpTo > amount ? approveUpTo : amount;
   const { hash } = await send(ctx, "approve", () =>
-    writeWithMargin(ctx, wallet, { address: ctx.mor, abi: erc20Abi, functionName: "approve", args: [ctx.diamond, amount], account: wallet.account, chain: wallet.chain }),
+    writeWithMargin(ctx, wallet, { address: ctx.mor, abi: erc20Abi, functionName: "approve", args: [ctx.diamond, approved], account: wallet.account, chain: wallet.chain }),
   );
   return hash;
 }
@@ -283,15 +285,17 @@ export interface OpenSessionParams {
   approvalSig: Hex;
   /** Pay the provider from the stake instead of from compute emissions. Default false. */
   directPayment?: boolean;
+  /** When the allowance is short, approve this much instead of `amount` alone (see ensureMorAllowance). */
+  approveUpTo?: bigint;
 }
 
 /** Opens a session as the wallet's account, approving the stake first if needed. */
 export async function openSession(
   ctx: ChainContext,
   wallet: ChainWallet,
-  { amount, approval, approvalSig, directPayment = false }: OpenSessionParams,
+  { amount, approval, approvalSig, directPayment = false, approveUpTo }: OpenSessionParams,
 ): Promise<Written & { sessionId: Hex; provider: Address; openedAt: bigint; endsAt: bigint }> {
-  await ensureMorAllowance(ctx, wallet, amount);
+  await ensureMorAllowance(ctx, wallet, amount, { approveUpTo });
   const written = await writeComputeNode(ctx, wallet, "openSession", [wallet.account.address, amount, directPayment, approval, approvalSig]);
   const opened = diamondLogs(ctx, written.receipt).find((l) => l.eventName === "SessionOpened");
   if (!opened || opened.eventName !== "SessionOpened") throw new ChainWriteError("openSession", "openSession: no SessionOpened event in the receipt");

@@ -27,10 +27,17 @@ export interface Consumer {
   account: LocalAccount;
   wallet: ChainWallet;
   chainId: bigint;
+  /**
+   * When an opening finds the MOR allowance short, approve the stakes of this many sessions at
+   * once (default 1: exactly the stake). Instances sharing one wallet need more: with exact
+   * approvals one instance's openSession spends the allowance another checked moments before.
+   */
+  approveSessions: number;
 }
 
-export async function createConsumer(ctx: ChainContext, privateKey: Hex, account: LocalAccount): Promise<Consumer> {
-  return { ctx, privateKey, account, wallet: walletFor(ctx, account), chainId: BigInt(await ctx.client.getChainId()) };
+export async function createConsumer(ctx: ChainContext, privateKey: Hex, account: LocalAccount, { approveSessions = 1 }: { approveSessions?: number } = {}): Promise<Consumer> {
+  if (!Number.isInteger(approveSessions) || approveSessions < 1) throw new Error(`approveSessions must be a positive integer, not ${approveSessions}`);
+  return { ctx, privateKey, account, wallet: walletFor(ctx, account), chainId: BigInt(await ctx.client.getChainId()), approveSessions };
 }
 
 /** A bid as the consumer needs it to open a session. */
@@ -109,6 +116,7 @@ export async function openApprovedSession(consumer: Consumer, approved: Approved
     approval: approved.approval.approval,
     approvalSig: approved.approval.approvalSig,
     directPayment: approved.directPayment,
+    approveUpTo: approved.stake * BigInt(consumer.approveSessions),
   });
   return {
     ...approved.offer,

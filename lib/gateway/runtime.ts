@@ -58,10 +58,13 @@ async function buildGateway(): Promise<Gateway> {
   const ctx = { client: publicClient(chain), diamond: chain.diamond, mor: chain.mor };
   const directory = modelDirectory();
   const usage = new UsageWriter(db(), log);
+  const limits = gatewayRateLimiter(db(), log);
   let inference: Gateway["inference"];
   if (config.GATEWAY_PRIVATE_KEY) {
     assertNativeSecp256k1(); // an ECDH and a verification per streamed chunk: never on the slow fallback
-    const consumer = await createConsumer(ctx, config.GATEWAY_PRIVATE_KEY, privateKeyToAccount(config.GATEWAY_PRIVATE_KEY));
+    const consumer = await createConsumer(ctx, config.GATEWAY_PRIVATE_KEY, privateKeyToAccount(config.GATEWAY_PRIVATE_KEY), {
+      approveSessions: config.GATEWAY_APPROVE_SESSIONS,
+    });
     const sessions = new SessionManager({
       db: db(),
       consumer,
@@ -92,7 +95,7 @@ async function buildGateway(): Promise<Gateway> {
   return {
     directory,
     keys: apiKeyVerifier(),
-    limits: gatewayRateLimiter(),
+    limits,
     authFailures: new FailedAuthLimiter(config.GATEWAY_AUTH_FAILURES_PER_MINUTE),
     concurrency: new ConcurrencyLimiter(config.GATEWAY_MAX_CONCURRENT_PER_KEY),
     usage,
@@ -110,7 +113,7 @@ async function buildGateway(): Promise<Gateway> {
     log,
     async shutdown() {
       await inference?.sessions.stop();
-      await Promise.all([usage.close(), apiKeyVerifier().flushUsage()]);
+      await Promise.all([usage.close(), apiKeyVerifier().flushUsage(), limits.stop()]);
     },
   };
 }

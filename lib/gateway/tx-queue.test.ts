@@ -35,8 +35,18 @@ describe("TxQueue", () => {
     expect({ result, attempts }).toEqual({ result: "opened", attempts: 3 });
   });
 
-  it("does not retry other failures, and gives up on conflicts after a few attempts", async () => {
-    const queue = new TxQueue();
+  it("keeps retrying while the other instance is busy sending (a burst of openings: several conflicts in a row)", async () => {
+    const queue = new TxQueue(1);
+    let attempts = 0;
+    const result = await queue.run(async () => {
+      if (++attempts < 9) throw new Error("Nonce provided for the transaction is lower than the current nonce of the account.");
+      return "opened";
+    });
+    expect({ result, attempts }).toEqual({ result: "opened", attempts: 9 });
+  });
+
+  it("does not retry other failures, and gives up on conflicts after a bounded number of attempts", async () => {
+    const queue = new TxQueue(1);
     let reverted = 0;
     await expect(
       queue.run(async () => {
@@ -53,7 +63,7 @@ describe("TxQueue", () => {
         throw new Error("nonce too low");
       }),
     ).rejects.toThrow("nonce too low");
-    expect(conflicted).toBe(4);
+    expect(conflicted).toBe(10);
     // A failure does not block what is queued after it.
     await expect(queue.run(async () => "next")).resolves.toBe("next");
   });

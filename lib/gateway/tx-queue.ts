@@ -5,9 +5,14 @@
 // (each opening approves exactly its stake, so of two racing openings one finds the allowance
 // gone: ERC20InsufficientAllowance, refused when viem estimates the gas, before anything is sent).
 // Both are retried: the retry reads a fresh nonce and allowance, and approves again if needed.
+// While the other instance is busy opening sessions (a burst of clients) it sends transaction
+// after transaction, so several attempts in a row can lose the race: up to MAX_ATTEMPTS, after
+// random pauses that double (an instance that keeps losing steps out of the other's rhythm).
 
-const WALLET_CONFLICT = /nonce too low|nonce has already been used|already known|replacement transaction underpriced|invalid nonce|ERC20InsufficientAllowance/i;
-const MAX_ATTEMPTS = 4;
+const WALLET_CONFLICT = /nonce too low|nonce has already been used|already known|replacement transaction underpriced|invalid nonce|lower than the current nonce|ERC20InsufficientAllowance/i;
+const MAX_ATTEMPTS = 10;
+/** The longest pause between two attempts. */
+const MAX_PAUSE_MS = 1_000;
 
 function isWalletConflict(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
@@ -18,6 +23,9 @@ function isWalletConflict(error: unknown): boolean {
 
 export class TxQueue {
   private tail: Promise<unknown> = Promise.resolve();
+
+  /** `firstPauseMs`: the pause before the first retry, doubled for each next one (tests shorten it). */
+  constructor(private readonly firstPauseMs = 50) {}
 
   /** Runs `send` after every transaction queued before it; retries it on conflicts with other instances. */
   run<T>(send: () => Promise<T>): Promise<T> {
@@ -32,7 +40,8 @@ export class TxQueue {
         return await send();
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isWalletConflict(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+        const pause = Math.min(MAX_PAUSE_MS, this.firstPauseMs * 2 ** (attempt - 1));
+        await new Promise((resolve) => setTimeout(resolve, pause / 2 + Math.random() * pause));
       }
     }
   }

@@ -61,6 +61,9 @@ export interface ProviderNodeOptions {
   llmTimeoutMs?: number;
   /** Largest MOR-RPC request accepted (default 1 MiB; images in prompts may need more). */
   maxRequestBytes?: number;
+  /** MOR-RPC connections open at once, in all (default 1024) and from one IP address (default 32); a consumer holds one per running prompt. */
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
   /** Reported in the pong. */
   version?: string;
   log?: ProviderLog;
@@ -148,6 +151,8 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       host,
       port: options.port,
       maxRequestBytes: options.maxRequestBytes,
+      maxConnections: options.maxConnections,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress,
       handle: (request, conn) => dispatch(ctx, request, conn),
       onError: (error) => log.error(`MOR-RPC connection: ${(error as Error).message}`),
     });

@@ -314,6 +314,30 @@ describe("SessionRouter openSession", () => {
     expect(await allowance()).toBe(parseEther("5"));
   });
 
+  it("two instances sharing a wallet: with exact approvals one's openSession spends the allowance the other checked; approving several stakes at once leaves it enough", async () => {
+    const SHARED = 4; // the wallet of two gateway instances
+    const wallet = market.wallets[SHARED];
+    const amount = await stakeFor(600n);
+    const approvals = () => Promise.all([0, 1].map(() => approvalFor(market, { bidId, signer: PROVIDER, user: SHARED })));
+    const openWith = (a: { approval: Hex; approvalSig: Hex }) =>
+      writeComputeNode(market.ctx, wallet, "openSession", [devAccounts[SHARED].address, amount, false, a.approval, a.approvalSig]);
+    // openSession's two steps, interleaved as two instances run them: A checks (and approves), B
+    // checks (enough: A's approval), A opens, B opens.
+    const [a1, b1] = await approvals();
+    expect(await ensureMorAllowance(market.ctx, wallet, amount)).toMatch(/^0x/);
+    expect(await ensureMorAllowance(market.ctx, wallet, amount)).toBeUndefined();
+    await openWith(a1);
+    await expectRevert(openWith(b1), "ERC20InsufficientAllowance");
+
+    const [a2, b2] = await approvals();
+    expect(await ensureMorAllowance(market.ctx, wallet, amount, { approveUpTo: 16n * amount })).toMatch(/^0x/);
+    expect(await ensureMorAllowance(market.ctx, wallet, amount, { approveUpTo: 16n * amount })).toBeUndefined();
+    await openWith(a2);
+    await openWith(b2);
+    const allowance = await market.client.readContract({ address: market.ctx.mor, abi: erc20Abi, functionName: "allowance", args: [devAccounts[SHARED].address, market.ctx.diamond] });
+    expect(allowance).toBe(14n * amount);
+  });
+
   it("openSession: only for the sender's own account (InsufficientRightsForOperation)", async () => {
     const approval = await approvalFor(market, { bidId, signer: PROVIDER, user: OTHER_USER });
     await expectRevert(

@@ -2,7 +2,8 @@
 // PostgreSQL, hammered at once: they never hand one session to two requests at the same time —
 // checked on the provider's side, by a proxy in front of the provider node that sees every prompt
 // and the session it is for, and in the database — and together they never open more sessions
-// than GATEWAY_MAX_SESSIONS_PER_MODEL. Needs TEST_POSTGRES_URL (CI sets it): PGlite runs one
+// than GATEWAY_MAX_SESSIONS_PER_MODEL; and a key's requests-per-minute limit holds for both
+// together, not for each. Needs TEST_POSTGRES_URL (CI sets it): PGlite runs one
 // query at a time and has no row locks worth the name, so it cannot show this.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSession, getUserSessionIds, readMany } from "@/lib/chain/reads";
@@ -34,6 +35,7 @@ const MODEL = "scale-chat";
 const modelId = modelIdFor(PROVIDER, MODEL);
 const CAP = 3;
 const PER_GATEWAY = 40;
+const RATE_LIMIT_SYNC_MS = 200;
 
 describe.skipIf(postgresBackend.skipReason)(
   `two gateways on one PostgreSQL${postgresBackend.skipReason ? ` (skipped: ${postgresBackend.skipReason})` : ""}`,
@@ -54,7 +56,11 @@ describe.skipIf(postgresBackend.skipReason)(
       await seedProvider(chain, { providerIndex: PROVIDER, endpoint: monitor.endpoint, name: MODEL });
       database = await startDatabase(cleanup, postgresBackend);
       // One key sends every request of a wave to each gateway: its per-key concurrency limit is not what is tested here.
-      const env = { GATEWAY_MAX_SESSIONS_PER_MODEL: String(CAP), GATEWAY_MAX_CONCURRENT_PER_KEY: String(4 * PER_GATEWAY) };
+      const env = {
+        GATEWAY_MAX_SESSIONS_PER_MODEL: String(CAP),
+        GATEWAY_MAX_CONCURRENT_PER_KEY: String(4 * PER_GATEWAY),
+        GATEWAY_RATE_LIMIT_SYNC_MS: String(RATE_LIMIT_SYNC_MS),
+      };
       gateways = await Promise.all(["scale-a", "scale-b"].map((instanceId) => startGateway(cleanup, { chain, database, instanceId, env })));
       key = await createKey(database.db, { rpmLimit: 100_000 });
     });
@@ -154,6 +160,34 @@ describe.skipIf(postgresBackend.skipReason)(
         gatewaysOf.set(sessionId, (gatewaysOf.get(sessionId) ?? new Set()).add(gateway));
       }
       expect([...gatewaysOf.values()].some((set) => set.size === 2)).toBe(true);
+    });
+
+    it("share a key's requests-per-minute limit: about the limit is admitted through both, not the limit through each", async () => {
+      const limit = 30;
+      const limitedKey = await createKey(database.db, { rpmLimit: limit });
+      const perGateway = 2 * limit; // each alone would admit `limit` of them
+      const pauseMs = 100; // at most 10 requests a second through each gateway
+      const statuses = await Promise.all(
+        gateways.map(async (gateway) => {
+          const seen: number[] = [];
+          for (let i = 0; i < perGateway; i++) {
+            const response = await fetch(`${gateway.baseURL}/models`, { headers: { authorization: `Bearer ${limitedKey}` }, signal: AbortSignal.timeout(10_000) });
+            await response.arrayBuffer();
+            seen.push(response.status);
+            if (response.status === 429) expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+            await new Promise((resolve) => setTimeout(resolve, pauseMs));
+          }
+          return seen;
+        }),
+      );
+      const all = statuses.flat();
+      expect(all.every((status) => status === 200 || status === 429)).toBe(true);
+      const admitted = all.filter((status) => status === 200).length;
+      // The documented bound: what both admit within two sync intervals (10/s each) on top of the limit.
+      const bound = 2 * 10 * ((2 * RATE_LIMIT_SYNC_MS) / 1000);
+      expect(admitted).toBeGreaterThanOrEqual(limit);
+      expect(admitted).toBeLessThanOrEqual(limit + bound);
+      expect(statuses.every((seen) => seen.includes(200))).toBe(true); // both served some
     });
 
     async function waitForRecords(count: number) {
