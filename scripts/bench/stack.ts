@@ -183,7 +183,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const providerChild = await startChild(
     "provider node",
     [...profileFlags("provider"), ...tsEntry("provider.ts"), "serve", "--listen", endpoint],
-    { ...baseEnv, ...chainEnv, PROVIDER_PRIVATE_KEY: devPrivateKey(devAccounts[PROVIDER]), MODELS_CONFIG_CONTENT: JSON.stringify(modelsConfig) },
+    {
+      ...baseEnv,
+      ...chainEnv,
+      PROVIDER_PRIVATE_KEY: devPrivateKey(devAccounts[PROVIDER]),
+      MODELS_CONFIG_CONTENT: JSON.stringify(modelsConfig),
+      // The gateway holds one connection per running prompt (plus its pings): all from one address.
+      PROVIDER_MAX_CONNECTIONS_PER_ADDRESS: String(options.sessionCap + 64),
+      PROVIDER_MAX_CONNECTIONS: String(Math.max(1024, 2 * (options.sessionCap + 64))),
+    },
     / over MOR-RPC on /,
   );
   const provider = { ...providerChild, endpoint };
@@ -210,6 +218,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       GATEWAY_PRIVATE_KEY: devPrivateKey(devAccounts[GATEWAY_WALLET]),
       GATEWAY_INSTANCE_ID: "bench",
       GATEWAY_MAX_SESSIONS_PER_MODEL: String(options.sessionCap),
+      // The wallet's other limits out of the way of the cap: every paced stream gets its own session.
+      GATEWAY_MAX_SESSIONS: String(2 * options.sessionCap),
+      GATEWAY_MAX_OPENINGS_PER_PROVIDER_PER_MINUTE: String(2 * options.sessionCap),
+      GATEWAY_MAX_CONCURRENT_PER_KEY: String(2 * options.sessionCap),
+      GATEWAY_ACQUIRE_TIMEOUT_MS: "120000",
       GATEWAY_SESSION_SECONDS: "3600",
       GATEWAY_SESSION_IDLE_SECONDS: "3600",
     },
