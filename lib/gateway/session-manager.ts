@@ -161,6 +161,8 @@ const PARK_CLAIM_MARGIN_MS = 30_000;
 const WAITER_POLL_MS = 2_000;
 const DEFAULT_OPENINGS_PER_PROVIDER_PER_MINUTE = 10;
 const ECONOMICS_TTL_MS = 60_000;
+/** Closes and renewals of one maintenance pass in flight at once. */
+const UPKEEP_CONCURRENCY = 8;
 /** Sessions that hold stake and a slot: everything not yet closed or failed. */
 const UNSETTLED = ["opening", "idle", "busy", "closing"];
 
@@ -763,8 +765,10 @@ export class SessionManager {
         OR (state = 'closing' AND claimed_at < ${new Date(Date.now() - ABANDONED_CLAIM_MS)})
       )
       RETURNING id, model_id, (last_used_at >= ${idleSince} AND ends_at < ${endingBy}) AS renew`;
-    for (const row of toClose) {
-      if (this.stopped) break;
+    // Concurrently, a few at a time: a provider that does not answer (each call has its own
+    // absolute deadline) holds up only its own session's close, never the others' or the renewals.
+    await eachConcurrently(toClose, UPKEEP_CONCURRENCY, async (row) => {
+      if (this.stopped) return;
       if (row.renew) await this.renew(row.model_id as Hex).catch((e) => this.o.log.error(`renewing a session of ${row.model_id}: ${(e as Error).message}`));
       await this.close(row.id).then(
         () => this.wake(row.model_id as Hex), // a slot under the caps is free
@@ -774,7 +778,7 @@ export class SessionManager {
           await this.o.db.$executeRaw`UPDATE gateway_sessions SET claimed_by = NULL, claimed_at = now() WHERE id = ${row.id}::uuid AND state = 'closing'`;
         },
       );
-    }
+    });
     if (Date.now() - this.lastWithdrawAt > WITHDRAW_EVERY_MS) {
       this.lastWithdrawAt = Date.now();
       await this.withdrawReleasedStakes().catch((e) => this.o.log.error(`withdrawing released stakes: ${(e as Error).message}`));
@@ -1021,6 +1025,15 @@ function isProviderSideFailure(error: unknown): boolean {
   if (name === "MorRpcError" || name === "SessionOpenError") return true;
   if (name === "ChainWriteError") return PROVIDER_SIDE_REVERTS.has((error as { errorName?: string }).errorName ?? "");
   return false;
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; resolves when all have settled (failures are the caller's to catch). */
+async function eachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]).catch(() => {});
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function truncate(text: string | null | undefined): string | null {

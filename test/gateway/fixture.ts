@@ -407,6 +407,8 @@ export interface SwitchableProxy {
   endpoint: string;
   /** While false, every new connection is dropped on accept. */
   up: boolean;
+  /** While true (and up), new connections are accepted and held: what is sent is read, nothing is answered (a wedged peer). */
+  stall: boolean;
   /** Bytes passed on to the target so far (its clients' requests). */
   readonly sentBytes: number;
   /** Cuts every open connection (as a peer that died does); new ones follow `up`. */
@@ -421,6 +423,7 @@ export async function startSwitchableProxy(cleanup: Cleanup, target: string, { u
   const proxy = {
     endpoint: "",
     up,
+    stall: false,
     get sentBytes() {
       return sentBytes;
     },
@@ -430,6 +433,13 @@ export async function startSwitchableProxy(cleanup: Cleanup, target: string, { u
   };
   const server = net.createServer((client) => {
     if (!proxy.up) return void client.destroy();
+    if (proxy.stall) {
+      sockets.add(client);
+      client.on("error", () => {});
+      client.once("close", () => sockets.delete(client));
+      client.resume();
+      return;
+    }
     const upstream = net.connect({ host, port });
     for (const socket of [client, upstream]) {
       sockets.add(socket);

@@ -49,6 +49,7 @@ beforeAll(async () => {
 afterAll(() => cleanup.run());
 beforeEach(() => {
   nearProxy.up = true;
+  nearProxy.stall = false;
 });
 
 interface Pool {
@@ -323,6 +324,25 @@ describe("closing a session whose provider does not answer", () => {
     await p.manager.release(lease, "broken", "the test closes it");
     return lease;
   }
+
+  it("one that accepts the connection and never answers holds up only its own session's close: another provider's session is closed meanwhile", async () => {
+    const p = await pool(6);
+    const near = await brokenNearSession(p);
+    const far = await p.manager.acquire(model, { exclude: new Set([address(NEAR)]) });
+    await p.manager.release(far, "broken", "the test closes it too");
+    nearProxy.stall = true;
+
+    let passEnded = false;
+    const pass = p.manager.maintain().finally(() => (passEnded = true));
+    // The far provider's receipt arrives while the near one's receipt call is still waiting (10 s for a first byte).
+    await eventually(async () => expect(await rowOf(p, far.rowId)).toMatchObject({ state: "closed", disputed: false }), { timeoutMs: 8_000 });
+    expect(await rowOf(p, near.rowId)).toMatchObject({ state: "closing", closeFailures: 0 });
+    expect(passEnded, "the pass is still waiting for the wedged provider").toBe(false);
+
+    nearProxy.stall = false;
+    nearProxy.dropConnections();
+    await pass;
+  });
 
   it("is retried, and closed with the receipt once the provider is back: no dispute", async () => {
     // No pause between tries (give-up 0), so the test need not wait; still RECEIPT_MIN_TRIES tries before a dispute.
