@@ -278,6 +278,17 @@ describe("senders and connections that misbehave", () => {
     expect((await fetch(`${gateway.url}/`)).headers.get("content-security-policy")).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{22,}' 'strict-dynamic'/);
     expect((await fetch(`${gateway.url}/api/v1/models`)).headers.get("content-security-policy")).not.toContain("script-src");
   });
+
+  it("pages that print the API's base URL take it from Host, never from a client's X-Forwarded-Host (a shared cache could keep it)", async () => {
+    const host = new URL(gateway.url).host;
+    for (const path of ["/docs", "/models"]) {
+      const response = await fetch(`${gateway.url}${path}`, { headers: { "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" } });
+      expect(response.status, path).toBe(200);
+      const html = await response.text();
+      expect(html, path).not.toContain("evil.example");
+      if (path === "/docs") expect(html).toContain(`http://${host}/api/v1`);
+    }
+  });
 });
 
 describe("afterwards", () => {
