@@ -174,7 +174,11 @@ export async function serveForKey(
     onServed?.(ctx);
     return response;
   } catch (thrown) {
-    const error = toApiError(thrown, requestId, gateway.log);
+    // A client that left before the answer is not a failure of ours: on record as such, not logged as one.
+    const error =
+      ctx.request.signal.aborted && !(thrown instanceof ApiError)
+        ? new ApiError("client_closed_request", "The client closed the request before the answer.")
+        : toApiError(thrown, requestId, gateway.log);
     usage?.finish("error", error.code);
     return errorResponse(error, requestId, decision.headers);
   }

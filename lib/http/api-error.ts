@@ -15,7 +15,8 @@ export type ApiErrorCode =
   | "gateway_unavailable"
   | "internal_error"
   | "unknown_url"
-  | "method_not_allowed";
+  | "method_not_allowed"
+  | "client_closed_request";
 
 const statusOf: Record<ApiErrorCode, number> = {
   invalid_api_key: 401,
@@ -30,6 +31,8 @@ const statusOf: Record<ApiErrorCode, number> = {
   internal_error: 500,
   unknown_url: 404,
   method_not_allowed: 405,
+  // nginx's code for a client that left before the answer (nobody reads this response).
+  client_closed_request: 499,
 };
 
 // OpenAI's `type` for each code (the SDKs show it; some clients branch on it).
@@ -46,6 +49,7 @@ const typeOf: Record<ApiErrorCode, string> = {
   internal_error: "server_error",
   unknown_url: "invalid_request_error",
   method_not_allowed: "invalid_request_error",
+  client_closed_request: "invalid_request_error",
 };
 
 export interface ApiErrorBody {

@@ -307,6 +307,35 @@ describe.skipIf(postgresSkipReason !== undefined)("faults", () => {
     await expectPoolInOrder();
   }, TEST_MS);
 
+  it("a client that leaves while the model thinks is on record as client_closed_request, not as a gateway failure, and nothing is logged as one", async () => {
+    const since = new Date();
+    const outputBefore = gateway.output().length;
+    for (const stream of [false, true]) {
+      const controller = new AbortController();
+      const call = fetch(`${gateway.baseURL}/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: model("thinker"), stream, messages: [{ role: "user", content: "Think, then go" }] }),
+        signal: controller.signal,
+      });
+      // The request is running once its usage record is (the claim writes it): then the client leaves.
+      await eventually(async () => expect(await database.db.usageRecord.count({ where: { model: model("thinker"), stream, createdAt: { gte: since } } })).toBe(1));
+      controller.abort();
+      await call.catch(() => {});
+    }
+    const records = await eventually(async () => {
+      const rows = await database.db.usageRecord.findMany({ where: { model: model("thinker"), createdAt: { gte: since } } });
+      expect(rows.map((r) => [r.stream, r.status, r.errorCode]).sort()).toEqual([
+        [false, "error", "client_closed_request"],
+        [true, "error", "client_closed_request"],
+      ]);
+      return rows;
+    });
+    const logged = gateway.output().slice(outputBefore);
+    for (const r of records) expect(logged).not.toContain(`request ${r.requestId} failed`);
+    await expectPoolInOrder();
+  }, TEST_MS);
+
   it("a provider frozen (SIGSTOP) while its model thinks is found by the liveness pings long before the model's limit: failed over and cooled down", async () => {
     expect((await chat(gateway, apiKey, model("stalled"), false)).status).toBe(200); // a session in the pool
     stallable.child.kill("SIGSTOP");
