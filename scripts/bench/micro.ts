@@ -16,6 +16,10 @@ import {
   signResult,
   verifyResult,
 } from "@/lib/morrpc";
+import { fastKeccakReady } from "@/lib/morrpc/signing";
+
+// The servers hash with the WebAssembly keccak once it is ready (a moment after start): so does this.
+const fastKeccak = await fastKeccakReady();
 
 interface Bench {
   name: string;
@@ -87,7 +91,7 @@ function run(): void {
   const filter = process.argv.slice(2).join(" ").toLowerCase();
   const selected = benches.filter((b) => b.name.toLowerCase().includes(filter));
   const { backend, loadError } = secp256k1Backend();
-  console.log(`secp256k1 backend: ${backend}${loadError ? ` (native failed: ${loadError})` : ""}`);
+  console.log(`secp256k1 backend: ${backend}${loadError ? ` (native failed: ${loadError})` : ""}; keccak: ${fastKeccak ? "WebAssembly (hash-wasm)" : "JavaScript (@noble/hashes)"}`);
   console.log(`node ${process.version}, ${selected.length} benchmark(s), ~1 s each after warm-up\n`);
   const width = Math.max(...selected.map((b) => b.name.length));
   for (const bench of selected) {
