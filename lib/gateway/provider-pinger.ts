@@ -6,6 +6,7 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { Address } from "viem";
 import { isPrivateEndpointHost, parseEndpoint } from "@/lib/morrpc/endpoint";
+import { mapBounded } from "@/lib/map-bounded";
 import { createPrivateKey, pingProvider } from "@/lib/morrpc";
 import { describeError } from "@/lib/redact";
 
@@ -96,20 +97,6 @@ async function pingWithDeadline(ping: PingFn, target: PingTarget, deadlineMs: nu
   await Promise.race([running.catch(() => undefined), new Promise((resolve) => (grace = setTimeout(resolve, ABORT_GRACE_MS)))]);
   clearTimeout(grace);
   throw error;
-}
-
-/** `items` through `work`, at most `limit` at once, results in input order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }
 
 export class ProviderPinger {

@@ -27,6 +27,7 @@ import "server-only";
 import { RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
 import type { Db } from "@/lib/db";
 import { env } from "@/lib/env";
+import { mapBounded } from "@/lib/map-bounded";
 
 /** A key's own limits (null = the gateway default); an AuthenticatedKey fits as is. */
 export type RateLimits = { rpmLimit: number | null; tpmLimit: number | null };
@@ -233,25 +234,21 @@ export class RateLimiter {
     });
     deadline.catch(() => {}); // raced below; unobserved when the sync ends first
     let failure: unknown;
-    let next = 0;
-    const worker = async () => {
-      while (failure === undefined && next < keys.length) {
-        const [keyId, window] = keys[next++];
-        rollSlots(window, slot); // keys not used here lately still learn the others' counts
-        this.storeCallsWaiting++;
-        try {
-          const synced = this.syncKey(shared.store, keyId, window, now);
-          void synced.then(
-            () => this.storeCallsWaiting--,
-            () => this.storeCallsWaiting--,
-          );
-          await Promise.race([synced, deadline]);
-        } catch (error) {
-          failure ??= error;
-        }
+    await mapBounded(keys, syncConcurrency, async ([keyId, window]) => {
+      if (failure !== undefined) return; // the store is failing: the rest waits for the next sync
+      rollSlots(window, slot); // keys not used here lately still learn the others' counts
+      this.storeCallsWaiting++;
+      try {
+        const synced = this.syncKey(shared.store, keyId, window, now);
+        void synced.then(
+          () => this.storeCallsWaiting--,
+          () => this.storeCallsWaiting--,
+        );
+        await Promise.race([synced, deadline]);
+      } catch (error) {
+        failure ??= error;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(syncConcurrency, keys.length) }, worker));
+    });
     clearTimeout(timer);
     if (failure !== undefined) {
       if (!this.storeDown) shared.log.error(`rate limits: the shared counters are unreachable (${describe(failure)}); counting on this instance until they answer`);

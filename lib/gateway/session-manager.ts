@@ -34,6 +34,7 @@ import {
   type OpenedSession,
 } from "@/lib/consumer";
 import { Prisma, type Db, type GatewaySession } from "@/lib/db";
+import { mapBounded } from "@/lib/map-bounded";
 import { ApiError } from "./errors";
 import type { GatewayModel, ModelDirectory, RankedOffer } from "./models";
 import { TxQueue } from "./tx-queue";
@@ -440,7 +441,8 @@ export class SessionManager {
   private async unpark(which: (p: Parked) => boolean): Promise<void> {
     const leaving: Parked[] = [];
     for (const [modelId, list] of this.parked) {
-      const staying = list.filter((p) => !which(p) || (leaving.push(p), false));
+      const staying: Parked[] = [];
+      for (const p of list) (which(p) ? leaving : staying).push(p);
       if (staying.length === 0) this.parked.delete(modelId);
       else this.parked.set(modelId, staying);
     }
@@ -767,7 +769,7 @@ export class SessionManager {
       RETURNING id, model_id, (last_used_at >= ${idleSince} AND ends_at < ${endingBy}) AS renew`;
     // Concurrently, a few at a time: a provider that does not answer (each call has its own
     // absolute deadline) holds up only its own session's close, never the others' or the renewals.
-    await eachConcurrently(toClose, UPKEEP_CONCURRENCY, async (row) => {
+    await mapBounded(toClose, UPKEEP_CONCURRENCY, async (row) => {
       if (this.stopped) return;
       if (row.renew) await this.renew(row.model_id as Hex).catch((e) => this.o.log.error(`renewing a session of ${row.model_id}: ${(e as Error).message}`));
       await this.close(row.id).then(
@@ -775,7 +777,9 @@ export class SessionManager {
         async (e) => {
           this.o.log.error(`closing session row ${row.id} failed, retrying in ${this.closeRetryMs / 1000} s: ${(e as Error).message}`);
           // Hand it back (any instance may retry after the pause) instead of holding it until the claim counts as abandoned.
-          await this.o.db.$executeRaw`UPDATE gateway_sessions SET claimed_by = NULL, claimed_at = now() WHERE id = ${row.id}::uuid AND state = 'closing'`;
+          await this.o.db.$executeRaw`UPDATE gateway_sessions SET claimed_by = NULL, claimed_at = now() WHERE id = ${row.id}::uuid AND state = 'closing'`.catch(
+            (handBack: unknown) => this.o.log.error(`handing back session row ${row.id}: ${(handBack as Error).message}`),
+          );
         },
       );
     });
@@ -1025,15 +1029,6 @@ function isProviderSideFailure(error: unknown): boolean {
   if (name === "MorRpcError" || name === "SessionOpenError") return true;
   if (name === "ChainWriteError") return PROVIDER_SIDE_REVERTS.has((error as { errorName?: string }).errorName ?? "");
   return false;
-}
-
-/** Runs `work` over `items`, at most `limit` at a time; resolves when all have settled (failures are the caller's to catch). */
-async function eachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]).catch(() => {});
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function truncate(text: string | null | undefined): string | null {

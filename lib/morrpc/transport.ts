@@ -2,6 +2,7 @@
 // one JSON object and does not half-close; the provider writes back-to-back response objects
 // and then closes. Mirrors proxy-router proxy_sender.go (client) and tcphandlers/tcp.go (server).
 import net from "node:net";
+import { setImmediate as setImmediatePromise } from "node:timers/promises";
 import { ENDPOINT_FORMAT, parseEndpoint } from "./endpoint";
 import { encodeError, parseRequest, parseResponse, type RpcRequest, type RpcResponse } from "./envelope";
 import { MorRpcError } from "./errors";
@@ -49,7 +50,7 @@ const DEFAULT_CLOSE_GRACE_MS = 10_000;
  * all its chunks back to back while every other stream's first chunk waits behind them.
  */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return setImmediatePromise();
 }
 
 // --- client ---------------------------------------------------------------------------------
