@@ -1,12 +1,16 @@
-import { tsImport } from "tsx/esm/api";
+import { register } from "tsx/esm/api";
 
 // The environment is validated when the config loads, as create-t3-app does: a bad variable fails
 // `next build`, `next start` and `next dev` at once, with a message naming it, instead of the first
-// request that happens to read it.
-const { env } = await tsImport("./lib/env.ts", import.meta.url);
+// request that happens to read it. tsx loads the two TypeScript files and is unregistered at once:
+// left registered, it keeps Node's source maps on for the server's lifetime, so every chunk the
+// server loads later has its source map parsed and held (tens of MB of heap under `next start`),
+// and its loader thread sits in front of every later import.
+const tsx = register({ namespace: "next-config" });
+const { env } = await tsx.import("./lib/env.ts", import.meta.url);
+const { STATIC_CONTENT_SECURITY_POLICY } = await tsx.import("./lib/http/content-security-policy.ts", import.meta.url);
+await tsx.unregister();
 const config = env();
-
-const { STATIC_CONTENT_SECURITY_POLICY } = await tsImport("./lib/http/content-security-policy.ts", import.meta.url);
 
 // On every page and API response. Pages get their nonce-based Content-Security-Policy from
 // proxy.ts, which replaces this static one (no scripts: framing, plugins, base URL, form targets).

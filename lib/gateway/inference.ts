@@ -9,7 +9,6 @@
 // connection; a provider that stops answering pings fails over and is cooled down. A model that
 // overruns its limit while its provider answers pings ends the request with a 504, and neither the
 // provider (no cooldown) nor its session (released, not closed) is punished.
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Address, Hash } from "viem";
 import { promptSession, type Consumer, type OpenedSession } from "@/lib/consumer";
 import { MorRpcError, pingProvider } from "@/lib/morrpc";
@@ -184,8 +183,13 @@ export async function* runInference(
  */
 class LivenessWatch {
   private readonly goneController = new AbortController();
-  private readonly stopped = new AbortController();
   private lastHeardAt = Date.now();
+  private failures = 0;
+  private watching = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
+  /** Pings under way, each with its own cancellation (the watch's own, and answersPing's). */
+  private readonly pings = new Set<AbortController>();
 
   constructor(
     private readonly consumer: Consumer,
@@ -201,44 +205,70 @@ class LivenessWatch {
     this.lastHeardAt = Date.now();
   }
 
+  /**
+   * Ends the watch and any ping under way. Plain timers rather than an abortable sleep: every
+   * request ends its watch, and aborting a signal builds an error with a stack each time.
+   */
   stop(): void {
-    this.stopped.abort();
+    this.endWatch();
+    for (const ping of this.pings) ping.abort();
   }
 
   /** Starts pinging in the background until stop() or `signal` aborts. */
   watch(signal: AbortSignal): void {
-    if (this.everyMs <= 0) return;
-    const until = AbortSignal.any([signal, this.stopped.signal]);
-    void (async () => {
-      let failures = 0;
-      while (!until.aborted) {
-        const quietFor = Date.now() - this.lastHeardAt;
-        // Rejects only when `until` aborts, which ends the loop.
-        if (!(await sleep(Math.max(0, this.everyMs - quietFor), true, { signal: until }).catch(() => false))) return;
-        if (Date.now() - this.lastHeardAt < this.everyMs) continue;
-        const error = await this.ping(until);
-        if (until.aborted) return;
-        failures = error ? failures + 1 : 0;
-        if (error && failures >= PINGS_TO_FAIL) {
-          this.goneController.abort(new MorRpcError(error.code === "timeout" ? "timeout" : "connection_closed", `provider stopped answering liveness pings: ${error.message}`));
-          return;
-        }
-        this.heard(); // a pong (or a first failure) restarts the quiet period
-      }
-    })();
+    if (this.everyMs <= 0 || signal.aborted) return;
+    this.watching = true;
+    const onAbort = () => this.endWatch();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.unwatch = () => signal.removeEventListener("abort", onAbort);
+    this.timer = setTimeout(() => void this.check(), this.everyMs);
+  }
+
+  private endWatch(): void {
+    if (!this.watching) return;
+    this.watching = false;
+    clearTimeout(this.timer);
+    this.unwatch?.();
+  }
+
+  /** Pings when the prompt's connection has been quiet for everyMs; PINGS_TO_FAIL failures in a row abort `gone`. */
+  private async check(): Promise<void> {
+    if (!this.watching) return;
+    const quietFor = Date.now() - this.lastHeardAt;
+    if (quietFor < this.everyMs) {
+      this.timer = setTimeout(() => void this.check(), this.everyMs - quietFor);
+      return;
+    }
+    const error = await this.ping();
+    if (!this.watching) return;
+    this.failures = error ? this.failures + 1 : 0;
+    if (error && this.failures >= PINGS_TO_FAIL) {
+      this.goneController.abort(new MorRpcError(error.code === "timeout" ? "timeout" : "connection_closed", `provider stopped answering liveness pings: ${error.message}`));
+      this.endWatch();
+      return;
+    }
+    this.heard(); // a pong (or a first failure) restarts the quiet period
+    this.timer = setTimeout(() => void this.check(), this.everyMs);
   }
 
   /** One ping now: true when the provider answers it. */
   async answersPing(): Promise<boolean> {
-    return (await this.ping(this.stopped.signal)) === undefined;
+    return (await this.ping()) === undefined;
   }
 
-  private async ping(signal: AbortSignal): Promise<MorRpcError | undefined> {
+  private async ping(): Promise<MorRpcError | undefined> {
+    const cancel = new AbortController();
+    this.pings.add(cancel);
     try {
-      await pingProvider(this.session.endpoint, this.session.provider, this.consumer, { signal, timeouts: { dialMs: PING_DIAL_MS, firstByteMs: PING_ANSWER_MS, idleMs: PING_ANSWER_MS } });
+      await pingProvider(this.session.endpoint, this.session.provider, this.consumer, {
+        signal: cancel.signal,
+        timeouts: { dialMs: PING_DIAL_MS, firstByteMs: PING_ANSWER_MS, idleMs: PING_ANSWER_MS },
+      });
       return undefined;
     } catch (error) {
       return error instanceof MorRpcError ? error : new MorRpcError("connection_closed", (error as Error).message);
+    } finally {
+      this.pings.delete(cancel);
     }
   }
 }

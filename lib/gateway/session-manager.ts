@@ -164,6 +164,8 @@ const DEFAULT_OPENINGS_PER_PROVIDER_PER_MINUTE = 10;
 const ECONOMICS_TTL_MS = 60_000;
 /** Closes and renewals of one maintenance pass in flight at once. */
 const UPKEEP_CONCURRENCY = 8;
+/** Running usage records sent in one statement at most (the rest follow in the next). */
+const RUNNING_RECORDS_PER_STATEMENT = 200;
 /** Sessions that hold stake and a slot: everything not yet closed or failed. */
 const UNSETTLED = ["opening", "idle", "busy", "closing"];
 
@@ -201,6 +203,9 @@ export class SessionManager {
   private parkTimer: NodeJS.Timeout | undefined;
   private releaseTimer: NodeJS.Timeout | undefined;
   private releaseBackoffMs = 0;
+  /** Running usage records of requests served by parked sessions, not yet sent (by request id). */
+  private readonly runningRecords = new Map<string, { lease: SessionLease; usage: UsageStart }>();
+  private writingRunningRecords: Promise<void> | undefined;
 
   constructor(private readonly o: SessionManagerOptions) {
     if ((o.maxHoldMs ?? MAX_HOLD_MS) >= ABANDONED_CLAIM_MS) throw new Error("maxHoldMs must stay below the abandoned-claim sweep");
@@ -243,6 +248,7 @@ export class SessionManager {
     // Last chance for releases still waiting (the next start's recovery frees the rest).
     for (const [token, p] of [...this.pendingReleases]) if (await this.tryRelease(p)) this.pendingReleases.delete(token);
     await this.maintaining?.catch(() => {});
+    await this.writingRunningRecords;
   }
 
   // --- providers that failed ------------------------------------------------------------------
@@ -420,20 +426,45 @@ export class SessionManager {
     if (list.length === 0) this.parked.delete(modelId);
     this.parkedCount--;
     const lease: SessionLease = { ...taken.lease, opened: false, claimedAt: now, holdExpired: this.holdSignal(), earlierUses: taken.uses };
-    if (usage) void this.writeRunningUsage(lease, usage);
+    if (usage) this.writeRunningUsage(lease, usage);
     return lease;
   }
 
-  /** The running usage record of a request served by a parked session (claims from the database write it in their statement). */
-  private async writeRunningUsage(lease: SessionLease, usage: UsageStart): Promise<void> {
-    try {
-      await this.o.db.$executeRaw`
-        WITH claimed AS (SELECT ${lease.session.sessionId.toLowerCase()}::text AS session_id, ${lease.session.provider.toLowerCase()}::text AS provider_address),
-        ${this.runningUsage(usage)}
-        SELECT 1`;
-    } catch (error) {
-      // The request's final record still lands through the usage writer.
-      this.o.log.error(`request ${usage.requestId}: its running usage record was not written: ${(error as Error).message}`);
+  /**
+   * The running usage record of a request served by a parked session (claims from the database
+   * write it in their statement). Sent at once when no such write is under way; otherwise it
+   * waits for that one and goes with every other record queued meanwhile, in one statement (a
+   * group commit: no added delay, and one statement per round trip instead of one per request).
+   */
+  private writeRunningUsage(lease: SessionLease, usage: UsageStart): void {
+    // Bounded by the requests running at once (each claim holds a session); a request id claims again only on failover, which replaces its entry.
+    this.runningRecords.set(usage.requestId, { lease, usage });
+    this.writingRunningRecords ??= this.sendRunningRecords().finally(() => (this.writingRunningRecords = undefined));
+  }
+
+  private async sendRunningRecords(): Promise<void> {
+    while (this.runningRecords.size > 0) {
+      const batch = [...this.runningRecords.values()].slice(0, RUNNING_RECORDS_PER_STATEMENT);
+      for (const { usage } of batch) this.runningRecords.delete(usage.requestId);
+      const rows = batch.map(
+        ({ lease, usage }) =>
+          // Typed here: VALUES takes its parameters as text.
+          Prisma.sql`(${usage.apiKeyId}::uuid, ${usage.requestId}::text, ${usage.endpoint}::text, ${usage.stream}::boolean, ${usage.model.slice(0, 200)}::text,
+            ${lease.session.provider.toLowerCase()}::text, ${lease.session.sessionId.toLowerCase()}::text, ${usage.startedAt}::timestamptz)`,
+      );
+      try {
+        // As runningUsage writes it: a key deleted since it was verified gets no record; a finished record is never touched.
+        await this.o.db.$executeRaw`
+          INSERT INTO usage_records (id, api_key_id, request_id, endpoint, stream, model, provider_address, session_id, duration_ms, status, instance_id, created_at)
+          SELECT gen_random_uuid(), v.api_key_id, v.request_id, v.endpoint, v.stream, v.model, v.provider_address, v.session_id, 0, 'running', ${this.o.instanceId}, v.created_at
+          FROM (VALUES ${Prisma.join(rows)}) AS v(api_key_id, request_id, endpoint, stream, model, provider_address, session_id, created_at)
+          WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = v.api_key_id)
+          ON CONFLICT (request_id) DO UPDATE SET provider_address = EXCLUDED.provider_address, session_id = EXCLUDED.session_id
+          WHERE usage_records.status = 'running'`;
+      } catch (error) {
+        // The requests' final records still land through the usage writer.
+        this.o.log.error(`${batch.length} running usage record(s) not written (requests ${batch.map((b) => b.usage.requestId).join(", ")}): ${(error as Error).message}`);
+      }
     }
   }
 

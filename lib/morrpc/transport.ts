@@ -66,6 +66,9 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Why a served connection's signal aborts once its request is answered and the connection closed. */
+const CONNECTION_DONE = new MorRpcError("connection_closed", "the connection is closed");
+
 function abortedError(signal: AbortSignal): MorRpcError {
   return new MorRpcError("aborted", "MOR-RPC request aborted", { cause: signal.reason });
 }
@@ -193,7 +196,8 @@ export async function* sendRequest(
         : new MorRpcError("connection_closed", `connection to ${endpoint} failed: ${error.message}`, { cause: error }),
     );
   });
-  socket.on("close", () => fail(new MorRpcError("connection_closed", `connection to ${endpoint} closed`)));
+  // Every call's socket closes: an error (and its stack) is built only when nothing settled the call first.
+  socket.on("close", () => outcome ?? fail(new MorRpcError("connection_closed", `connection to ${endpoint} closed`)));
 
   try {
     for (;;) {
@@ -375,8 +379,9 @@ export async function startMorRpcServer(options: MorRpcServerOptions): Promise<M
       clearTimeout(readDeadline);
       clearTimeout(lingerTimer);
       hold(0);
+      // After the handler is done (every connection ends so), one shared reason: no error and stack built per connection.
       controller.abort(
-        new MorRpcError("connection_closed", `consumer ${remoteAddress} disconnected`, { cause: lastSocketError }),
+        conn.phase === "closing" ? CONNECTION_DONE : new MorRpcError("connection_closed", `consumer ${remoteAddress} disconnected`, { cause: lastSocketError }),
       );
       connections.delete(conn);
       const left = (perAddress.get(peer) ?? 1) - 1;

@@ -60,6 +60,8 @@ export interface StackOptions {
   directSessions: number;
   /** Directory for --cpu-prof output of the gateway and the provider node; no profiling when unset. */
   profileDir?: string;
+  /** Extra node flags for the gateway process (e.g. --heapsnapshot-signal=SIGUSR2 to look at its memory). */
+  gatewayNodeFlags?: string[];
   log: (message: string) => void;
 }
 
@@ -208,7 +210,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const gatewayPort = await freePort();
   const gatewayChild = await startChild(
     "gateway (next start)",
-    [...profileFlags("gateway"), nextBin, "start", "--port", String(gatewayPort), "--hostname", "127.0.0.1"],
+    [...profileFlags("gateway"), ...(options.gatewayNodeFlags ?? []), nextBin, "start", "--port", String(gatewayPort), "--hostname", "127.0.0.1"],
     {
       ...baseEnv,
       ...chainEnv,

@@ -284,6 +284,27 @@ describe("parked sessions", () => {
     await other.release(third, "ok");
   });
 
+  it("requests that take parked sessions at once all get their running records, those queued behind a write sent together in one statement", async () => {
+    const p = await pool(5, { parkIdleMs: 60_000 });
+    const nearOnly = { exclude: new Set([address(FAR)]) };
+    const leases = await Promise.all([1, 2, 3].map(() => p.manager.acquire(model, nearOnly)));
+    for (const lease of leases) await p.manager.release(lease, "ok");
+    expect(p.manager.parkedSessionCount).toBe(3);
+
+    // The first take sends its record alone; the other two wait for it and go in one multi-row statement.
+    const usages = await Promise.all(["req_group_1", "req_group_2", "req_group_3"].map((id) => usageFor(p, id)));
+    const taken = await Promise.all(usages.map((usage) => p.manager.acquire(model, { ...nearOnly, usage })));
+    expect(taken.every((lease) => !lease.opened)).toBe(true);
+    await eventually(async () => {
+      const records = await p.database.db.usageRecord.findMany({ where: { requestId: { in: usages.map((u) => u.requestId) } }, orderBy: { requestId: "asc" } });
+      expect(records.map((r) => [r.requestId, r.status, r.stream, r.endpoint, r.sessionId])).toEqual(
+        taken.map((lease, i) => [usages[i].requestId, "running", false, "chat.completions", lease.session.sessionId.toLowerCase()]),
+      );
+    });
+    expect(p.logs.filter((line) => line.includes("not written"))).toEqual([]);
+    for (const lease of taken) await p.manager.release(lease, "ok");
+  });
+
   it("a session whose claim is too old to cover one more request, or that ends soon, is not parked: it goes back to the shared pool at once", async () => {
     const p = await pool(5, { parkIdleMs: 60_000 });
     const lease = await p.manager.acquire(model, { exclude: new Set([address(FAR)]) });
