@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseModelsConfig } from "./models-config";
-import { callUpstream, type UpstreamEvent } from "./upstream";
+import { callUpstream, UpstreamHttpError, type UpstreamEvent } from "./upstream";
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -15,10 +15,15 @@ afterEach(async () => {
 
 /** An upstream that answers every request with `body` as an event stream. */
 async function sseUpstream(body: string) {
-  const server = http.createServer((_req, res) => {
+  return upstream((_req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.end(body);
   });
+}
+
+/** An upstream model served by `handler`. */
+async function upstream(handler: http.RequestListener) {
+  const server = http.createServer(handler);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`;
@@ -51,5 +56,59 @@ describe("callUpstream: streamed chat", () => {
 
   it("a stream that ends without [DONE] still ends with one done event", async () => {
     expect(await events(`data: ${JSON.stringify(chunk("hi"))}\n\n`)).toEqual([{ kind: "chunk", data: chunk("hi") }, { kind: "done" }]);
+  });
+});
+
+describe("callUpstream: what an upstream sends is bounded", () => {
+  const collect = async (model: Awaited<ReturnType<typeof upstream>>, stream: boolean) => {
+    const out: UpstreamEvent[] = [];
+    for await (const event of callUpstream(model, "chat", { stream, messages: [] }, { signal: AbortSignal.timeout(20_000) })) out.push(event);
+    return out;
+  };
+  const MiB = 1024 * 1024;
+
+  it("a streamed event that never ends past 16 MiB fails the call instead of growing the process", async () => {
+    const model = await upstream((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`data: ${JSON.stringify(chunk("ok"))}\n\n`);
+      res.end(`data: "${"a".repeat(17 * MiB)}`);
+    });
+    await expect(collect(model, true)).rejects.toThrow(/over 16777216 bytes/);
+  });
+
+  it("a whole response over 16 MiB fails the call", async () => {
+    const model = await upstream((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ choices: [], pad: "a".repeat(17 * MiB) }));
+    });
+    await expect(collect(model, false)).rejects.toThrow(/over 16777216 bytes/);
+  });
+
+  it("an error body is kept up to 64 KiB; a non-JSON one becomes OpenAI's error shape", async () => {
+    const model = await upstream((_req, res) => {
+      res.writeHead(503, { "content-type": "text/plain" });
+      res.end("x".repeat(MiB));
+    });
+    const error = await collect(model, false).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamHttpError);
+    const body = (error as UpstreamHttpError).body as { error: { message: string; type: string } };
+    expect((error as UpstreamHttpError).status).toBe(503);
+    expect(body.error.type).toBe("upstream_error");
+    expect(body.error.message).toBe("x".repeat(64 * 1024));
+  });
+
+  it("UTF-8 split across network reads arrives whole", async () => {
+    const text = "héllo wörld — 你好 🌍";
+    const bytes = Buffer.from(`data: ${JSON.stringify(chunk(text))}\n\ndata: [DONE]\n\n`);
+    const model = await upstream(async (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      // One byte at a time, so every multi-byte character is split between reads.
+      for (const byte of bytes) {
+        res.write(Buffer.from([byte]));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      res.end();
+    });
+    expect(await collect(model, true)).toEqual([{ kind: "chunk", data: chunk(text) }, { kind: "done" }]);
   });
 });
