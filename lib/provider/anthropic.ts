@@ -2,9 +2,8 @@
 // An OpenAI chat request becomes a Messages request (system messages → `system`, max_tokens required
 // there), and Anthropic's answer (whole, or its SSE events) becomes OpenAI chat.completion(.chunk)
 // objects. Like the Go node's adapter it serves chat only, text content only.
-import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { ModelConfig } from "./models-config";
-import { UpstreamHttpError, type UpstreamEvent } from "./upstream";
+import { postUpstream, readErrorText, readJsonResponse, serverSentEvents, UpstreamHttpError, type UpstreamEvent } from "./upstream";
 
 export const ANTHROPIC_VERSION = "2023-06-01";
 /** Anthropic requires max_tokens; used when the client gives none. */
@@ -109,19 +108,19 @@ export async function* callAnthropic(
   const request = toAnthropicRequest(model, payload);
   const headers: Record<string, string> = { "content-type": "application/json", "anthropic-version": ANTHROPIC_VERSION };
   if (model.apiKey) headers["x-api-key"] = model.apiKey;
-  const response = await fetch(model.apiUrl, { method: "POST", headers, body: JSON.stringify(request), signal });
-  if (response.status !== 200) {
-    const text = await response.text().catch(() => "");
-    let body: unknown;
+  const { status, contentType, body } = await postUpstream(model.apiUrl, headers, request, signal);
+  if (status !== 200) {
+    const text = await readErrorText(body, status);
+    let error: unknown;
     try {
-      body = JSON.parse(text);
+      error = JSON.parse(text);
     } catch {
-      body = { error: { message: text.slice(0, 1000) || response.statusText } };
+      error = { error: { message: text.slice(0, 1000) } };
     }
-    throw anthropicError(response.status, body);
+    throw anthropicError(status, error);
   }
-  if (request.stream !== true || !response.body) {
-    yield { kind: "response", data: fromAnthropicResponse(await response.json(), model) };
+  if (request.stream !== true || contentType !== "text/event-stream") {
+    yield { kind: "response", data: fromAnthropicResponse(await readJsonResponse(body), model) };
     return;
   }
 
@@ -133,49 +132,42 @@ export async function* callAnthropic(
     kind: "chunk" as const,
     data: { id, object: "chat.completion.chunk", created, model: model.modelName, choices: [{ index: 0, delta, finish_reason: finish }], ...extra },
   });
-  const events = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
-  try {
-    for (;;) {
-      const { done, value: event } = await events.read();
-      if (done) break;
-      let data: Record<string, unknown>;
-      try {
-        data = JSON.parse(event.data) as Record<string, unknown>;
-      } catch {
-        throw new UpstreamHttpError(502, { error: { message: "the upstream sent an event that is not JSON", type: "upstream_error" } });
-      }
-      switch (data.type) {
-        case "message_start": {
-          const message = data.message as { id?: unknown; usage?: AnthropicUsage } | undefined;
-          if (typeof message?.id === "string") id = message.id;
-          Object.assign(usage, message?.usage ?? {});
-          yield chunk({ role: "assistant", content: "" }, null);
-          break;
-        }
-        case "content_block_delta": {
-          const delta = data.delta as { type?: unknown; text?: unknown } | undefined;
-          if (delta?.type === "text_delta" && typeof delta.text === "string") yield chunk({ content: delta.text }, null);
-          break;
-        }
-        case "message_delta": {
-          Object.assign(usage, (data.usage as AnthropicUsage | undefined) ?? {});
-          const stop = finishReason((data.delta as { stop_reason?: unknown } | undefined)?.stop_reason);
-          if (stop) yield chunk({}, stop);
-          break;
-        }
-        case "message_stop":
-          if (includeUsage) yield { kind: "chunk", data: { id, object: "chat.completion.chunk", created, model: model.modelName, choices: [], usage: openAiUsage(usage) } };
-          yield { kind: "done" };
-          return;
-        case "error":
-          throw anthropicError(502, data);
-        default:
-          // ping, content_block_start / _stop: nothing to forward
-          break;
-      }
+  for await (const event of serverSentEvents(body)) {
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(event.data) as Record<string, unknown>;
+    } catch {
+      throw new UpstreamHttpError(502, { error: { message: "the upstream sent an event that is not JSON", type: "upstream_error" } });
     }
-  } finally {
-    await events.cancel().catch(() => {});
+    switch (data.type) {
+      case "message_start": {
+        const message = data.message as { id?: unknown; usage?: AnthropicUsage } | undefined;
+        if (typeof message?.id === "string") id = message.id;
+        Object.assign(usage, message?.usage ?? {});
+        yield chunk({ role: "assistant", content: "" }, null);
+        break;
+      }
+      case "content_block_delta": {
+        const delta = data.delta as { type?: unknown; text?: unknown } | undefined;
+        if (delta?.type === "text_delta" && typeof delta.text === "string") yield chunk({ content: delta.text }, null);
+        break;
+      }
+      case "message_delta": {
+        Object.assign(usage, (data.usage as AnthropicUsage | undefined) ?? {});
+        const stop = finishReason((data.delta as { stop_reason?: unknown } | undefined)?.stop_reason);
+        if (stop) yield chunk({}, stop);
+        break;
+      }
+      case "message_stop":
+        if (includeUsage) yield { kind: "chunk", data: { id, object: "chat.completion.chunk", created, model: model.modelName, choices: [], usage: openAiUsage(usage) } };
+        yield { kind: "done" };
+        return;
+      case "error":
+        throw anthropicError(502, data);
+      default:
+        // ping, content_block_start / _stop: nothing to forward
+        break;
+    }
   }
   // Cut before message_stop: the consumer sees an error, never a silently short answer.
   throw new UpstreamHttpError(502, { error: { message: "the upstream stream ended before message_stop", type: "upstream_error" } });

@@ -2,7 +2,7 @@
 // apiType): the client's JSON with `model` replaced by the configured modelName, POSTed to apiUrl.
 // `claudeai`: Anthropic's Messages API, translated (./anthropic.ts).
 import { STATUS_CODES } from "node:http";
-import { createParser, type EventSourceMessage, type ParseError } from "eventsource-parser";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { request, type Dispatcher } from "undici";
 import { callAnthropic } from "./anthropic";
 import { upstreamUrl, type ModelConfig, type UpstreamKind } from "./models-config";
@@ -34,18 +34,33 @@ export interface UpstreamCallOptions {
   signal: AbortSignal;
 }
 
-/** An error body as the consumer gets it: the upstream's JSON, or OpenAI's error shape around its text. */
-async function readErrorBody(body: Dispatcher.ResponseData["body"], status: number): Promise<unknown> {
+type Body = Dispatcher.ResponseData["body"];
+
+/**
+ * POSTs JSON to an upstream with undici's request rather than fetch: no WHATWG
+ * Request/Response/streams per call and per chunk (fetch was about a fifth of the provider's CPU
+ * under load). The caller reads or destroys the body.
+ */
+export async function postUpstream(url: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal): Promise<{ status: number; contentType?: string; body: Body }> {
+  const response = await request(url, { method: "POST", headers, body: JSON.stringify(payload), signal });
+  const header = response.headers["content-type"];
+  const contentType = (Array.isArray(header) ? header[0] : header)?.split(";")[0].trim().toLowerCase();
+  return { status: response.statusCode, contentType, body: response.body };
+}
+
+/** An error body's text, kept to 64 KiB (the status text when it is empty or unreadable). */
+export async function readErrorText(body: Body, status: number): Promise<string> {
   const text = await readTextBounded(body, MAX_ERROR_BODY_BYTES).catch(() => "");
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { error: { message: text || STATUS_CODES[status] || `HTTP ${status}`, type: "upstream_error" } };
-  }
+  return text || STATUS_CODES[status] || `HTTP ${status}`;
+}
+
+/** A whole JSON response, at most 16 MiB. */
+export async function readJsonResponse(body: Body): Promise<unknown> {
+  return JSON.parse(await readTextBounded(body, MAX_RESPONSE_BYTES, true));
 }
 
 /** A body as text, up to `max` bytes: past it, the rest is not read (the connection is dropped) and the text is cut there, or with `orThrow` it fails. */
-async function readTextBounded(body: Dispatcher.ResponseData["body"], max: number, orThrow = false): Promise<string> {
+async function readTextBounded(body: Body, max: number, orThrow = false): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -58,6 +73,28 @@ async function readTextBounded(body: Dispatcher.ResponseData["body"], max: numbe
     }
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The server-sent events of a body, each at most 16 MiB; the body is destroyed when the caller stops early. */
+export async function* serverSentEvents(body: Body): AsyncGenerator<EventSourceMessage> {
+  const events: EventSourceMessage[] = [];
+  let tooBig = false;
+  const parser = createParser({
+    maxBufferSize: MAX_RESPONSE_BYTES,
+    onEvent: (event) => events.push(event),
+    onError: (error) => (tooBig ||= error.type === "max-buffer-size-exceeded"),
+  });
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      if (tooBig) throw new Error(`the upstream sent an event over ${MAX_RESPONSE_BYTES} bytes`);
+      // Taken as a batch: an event yielded is no longer held here while the caller works on it.
+      for (const event of events.splice(0)) yield event;
+    }
+  } finally {
+    if (!body.destroyed) body.destroy();
+  }
 }
 
 export async function* callUpstream(
@@ -74,43 +111,29 @@ export async function* callUpstream(
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
   if (stream) headers.accept = "text/event-stream";
-  // undici's request rather than fetch: no WHATWG Request/Response/streams per call and per chunk
-  // (fetch was about a fifth of the provider's CPU under load).
-  const { statusCode, headers: responseHeaders, body } = await request(upstreamUrl(model, kind), {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ ...payload, model: model.modelName }),
-    signal,
-  });
-  if (statusCode !== 200) throw new UpstreamHttpError(statusCode, await readErrorBody(body, statusCode));
-
-  const contentTypeHeader = responseHeaders["content-type"];
-  const contentType = (Array.isArray(contentTypeHeader) ? contentTypeHeader[0] : contentTypeHeader)?.split(";")[0].trim();
-  try {
-    if (contentType !== "text/event-stream") {
-      yield { kind: "response", data: JSON.parse(await readTextBounded(body, MAX_RESPONSE_BYTES, true)) };
+  const { status, contentType, body } = await postUpstream(upstreamUrl(model, kind), headers, { ...payload, model: model.modelName }, signal);
+  if (status !== 200) {
+    const text = await readErrorText(body, status);
+    let error: unknown;
+    try {
+      error = JSON.parse(text);
+    } catch {
+      error = { error: { message: text, type: "upstream_error" } };
+    }
+    throw new UpstreamHttpError(status, error);
+  }
+  if (contentType !== "text/event-stream") {
+    yield { kind: "response", data: await readJsonResponse(body) };
+    return;
+  }
+  for await (const event of serverSentEvents(body)) {
+    // Only the exact marker ends the stream: a reply may well mention "[DONE]" in its text.
+    if (event.data === "[DONE]") {
+      yield { kind: "done" };
       return;
     }
-    const events: EventSourceMessage[] = [];
-    let parseError: ParseError | undefined;
-    const parser = createParser({ maxBufferSize: MAX_RESPONSE_BYTES, onEvent: (event) => events.push(event), onError: (error) => (parseError ??= error) });
-    const decoder = new TextDecoder();
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      parser.feed(decoder.decode(chunk, { stream: true }));
-      if (parseError?.type === "max-buffer-size-exceeded") throw new Error(`the upstream sent an event over ${MAX_RESPONSE_BYTES} bytes`);
-      for (const event of events.splice(0)) {
-        // Only the exact marker ends the stream: a reply may well mention "[DONE]" in its text.
-        if (event.data === "[DONE]") {
-          yield { kind: "done" };
-          return;
-        }
-        const data: unknown = JSON.parse(event.data);
-        if (data && typeof data === "object" && !Array.isArray(data)) yield { kind: "chunk", data: data as Record<string, unknown> };
-      }
-    }
-  } finally {
-    // Stops the upstream body when the consumer leaves early (or after [DONE]).
-    if (!body.destroyed) body.destroy();
+    const data: unknown = JSON.parse(event.data);
+    if (data && typeof data === "object" && !Array.isArray(data)) yield { kind: "chunk", data: data as Record<string, unknown> };
   }
   // The stream ended without [DONE]: the consumer still gets a proper end marker.
   yield { kind: "done" };
