@@ -3,7 +3,7 @@
 // there), and Anthropic's answer (whole, or its SSE events) becomes OpenAI chat.completion(.chunk)
 // objects. Like the Go node's adapter it serves chat only, text content only.
 import type { ModelConfig } from "./models-config";
-import { postUpstream, readErrorText, readJsonResponse, serverSentEvents, UpstreamHttpError, type UpstreamEvent } from "./upstream";
+import { postUpstream, readErrorBody, readJsonResponse, serverSentEvents, UpstreamHttpError, type UpstreamEvent } from "./upstream";
 
 export const ANTHROPIC_VERSION = "2023-06-01";
 /** Anthropic requires max_tokens; used when the client gives none. */
@@ -109,16 +109,7 @@ export async function* callAnthropic(
   const headers: Record<string, string> = { "content-type": "application/json", "anthropic-version": ANTHROPIC_VERSION };
   if (model.apiKey) headers["x-api-key"] = model.apiKey;
   const { status, contentType, body } = await postUpstream(model.apiUrl, headers, request, signal);
-  if (status !== 200) {
-    const text = await readErrorText(body, status);
-    let error: unknown;
-    try {
-      error = JSON.parse(text);
-    } catch {
-      error = { error: { message: text.slice(0, 1000) } };
-    }
-    throw anthropicError(status, error);
-  }
+  if (status !== 200) throw anthropicError(status, await readErrorBody(body, status));
   if (request.stream !== true || contentType !== "text/event-stream") {
     yield { kind: "response", data: fromAnthropicResponse(await readJsonResponse(body), model) };
     return;

@@ -48,10 +48,14 @@ export async function postUpstream(url: string, headers: Record<string, string>,
   return { status: response.statusCode, contentType, body: response.body };
 }
 
-/** An error body's text, kept to 64 KiB (the status text when it is empty or unreadable). */
-export async function readErrorText(body: Body, status: number): Promise<string> {
-  const text = await readTextBounded(body, MAX_ERROR_BODY_BYTES).catch(() => "");
-  return text || STATUS_CODES[status] || `HTTP ${status}`;
+/** An error body, kept to 64 KiB: its JSON, or OpenAI's error shape around its text (the status text when it is empty or unreadable). */
+export async function readErrorBody(body: Body, status: number): Promise<unknown> {
+  const text = (await readTextBounded(body, MAX_ERROR_BODY_BYTES).catch(() => "")) || STATUS_CODES[status] || `HTTP ${status}`;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: { message: text, type: "upstream_error" } };
+  }
 }
 
 /** A whole JSON response, at most 16 MiB. */
@@ -112,16 +116,7 @@ export async function* callUpstream(
   if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
   if (stream) headers.accept = "text/event-stream";
   const { status, contentType, body } = await postUpstream(upstreamUrl(model, kind), headers, { ...payload, model: model.modelName }, signal);
-  if (status !== 200) {
-    const text = await readErrorText(body, status);
-    let error: unknown;
-    try {
-      error = JSON.parse(text);
-    } catch {
-      error = { error: { message: text, type: "upstream_error" } };
-    }
-    throw new UpstreamHttpError(status, error);
-  }
+  if (status !== 200) throw new UpstreamHttpError(status, await readErrorBody(body, status));
   if (contentType !== "text/event-stream") {
     yield { kind: "response", data: await readJsonResponse(body) };
     return;
