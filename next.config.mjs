@@ -7,10 +7,21 @@ import { register } from "tsx/esm/api";
 // server loads later has its source map parsed and held (tens of MB of heap under `next start`),
 // and its loader thread sits in front of every later import.
 const tsx = register({ namespace: "next-config" });
-const { env } = await tsx.import("./lib/env.ts", import.meta.url);
+const { env, assertWebAppEnv } = await tsx.import("./lib/env.ts", import.meta.url);
 const { STATIC_CONTENT_SECURITY_POLICY } = await tsx.import("./lib/http/content-security-policy.ts", import.meta.url);
 await tsx.unregister();
-const config = env();
+const config = (() => {
+  try {
+    const parsed = env();
+    assertWebAppEnv(parsed);
+    return parsed;
+  } catch (error) {
+    // The reason alone: thrown from here, Node would also print the transpiled module around the throw.
+    if (error?.name !== "EnvError") throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+})();
 
 // On every page and API response. Pages get their nonce-based Content-Security-Policy from
 // proxy.ts, which replaces this static one (no scripts: framing, plugins, base URL, form targets).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { devAccounts, devPrivateKey } from "./chain/anvil";
-import { parseEnv, WELL_KNOWN_DEV_KEYS } from "./env";
+import { assertWebAppEnv, parseEnv, WELL_KNOWN_DEV_KEYS } from "./env";
 
 describe("parseEnv", () => {
   it("applies defaults for a bare environment", () => {
@@ -76,6 +76,12 @@ describe("what must not run on a real chain", () => {
     expect(parseEnv({ CHAIN: "local", GATEWAY_DIRECT_PAYMENT: "true" }).GATEWAY_DIRECT_PAYMENT).toBe(true);
   });
 
+  it("the web app refuses a real chain without APP_ORIGIN: wallet sign-in would take its domain from a Host header any client can set", () => {
+    expect(() => assertWebAppEnv(parseEnv({ CHAIN: "base" }))).toThrow(/APP_ORIGIN: must be set on CHAIN=base/);
+    expect(() => assertWebAppEnv(parseEnv({ CHAIN: "base", APP_ORIGIN: "https://portal.example" }))).not.toThrow();
+    expect(() => assertWebAppEnv(parseEnv({}))).not.toThrow(); // the local chain
+  });
+
   it("reads the spending caps as MOR amounts", () => {
     expect(parseEnv({ GATEWAY_MAX_STAKE_PER_SESSION: "2", GATEWAY_MAX_TOTAL_STAKE: "10.25" })).toMatchObject({ GATEWAY_MAX_STAKE_PER_SESSION: 2n * 10n ** 18n, GATEWAY_MAX_TOTAL_STAKE: 1025n * 10n ** 16n });
     expect(() => parseEnv({ GATEWAY_MAX_TOTAL_STAKE: "-1" })).toThrow(/GATEWAY_MAX_TOTAL_STAKE: must be an amount of MOR/);
@@ -114,7 +120,12 @@ describe("next.config.mjs", () => {
     const bad = await loadConfig({ CHAIN: "mars" });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/CHAIN: Invalid option/);
-    const good = await loadConfig({ CHAIN: "base" });
+    // Only the reason, not a dump of the transpiled module around the throw.
+    expect(bad.stderr.length).toBeLessThan(600);
+    const noOrigin = await loadConfig({ CHAIN: "base" });
+    expect(noOrigin.status).not.toBe(0);
+    expect(noOrigin.stderr).toMatch(/APP_ORIGIN: must be set on CHAIN=base/);
+    const good = await loadConfig({ CHAIN: "base", APP_ORIGIN: "https://portal.example" });
     expect(good.stderr).toBe("");
     expect(good.status).toBe(0);
   });

@@ -54,8 +54,9 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /**
    * The site's public origin (e.g. https://portal.example), when known: the only origin whose
-   * requests and Sign-In with Ethereum messages the web session routes accept. Unset: the origin
-   * the request was addressed to (its Host / X-Forwarded-Host), which suits local runs.
+   * requests and Sign-In with Ethereum messages the web session routes accept. Required on a real
+   * chain (assertWebAppEnv). Unset on the local chain: the origin the request was addressed to
+   * (its Host / X-Forwarded-Host), which suits local runs.
    */
   APP_ORIGIN: z
     .url()
@@ -243,7 +244,22 @@ export function parseModelTimeouts(text: string): Map<string, ModelTimeouts> {
   return out;
 }
 
-export class EnvError extends Error {}
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+/**
+ * What the web app (next.config.mjs) refuses beyond the shared rules. On a real chain, Sign-In
+ * with Ethereum must be bound to a configured origin: without APP_ORIGIN the expected domain comes
+ * from the request's Host / X-Forwarded-Host, which any non-browser client sets as it likes, so a
+ * message a wallet signed for another site would open a session here.
+ */
+export function assertWebAppEnv(e: Env): void {
+  if (e.CHAIN === "local" || e.APP_ORIGIN) return;
+  throw new EnvError(
+    `Invalid environment configuration (see .env.example):\n  APP_ORIGIN: must be set on CHAIN=${e.CHAIN} (the site's public origin, e.g. https://portal.example): wallet sign-in is bound to it`,
+  );
+}
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
   // Empty strings (e.g. `RPC_URL=` in a .env file) mean "unset".
