@@ -5,6 +5,7 @@
 //   npm run bench -- --quick           a short run (under 2 minutes of measuring)
 //   npm run bench -- --quick --profile also --cpu-prof the gateway and the provider node, and summarise
 //   npm run bench -- --streams=200     concurrent paced streams (default 500, 64 with --quick)
+//   npm run bench -- --gateway-heap-mb=256  the gateway under node --max-old-space-size=256
 //   npm run bench -- micro [filter]    micro-benchmarks of the MOR-RPC hot path (scripts/bench/micro.ts)
 export {};
 const args = process.argv.slice(2);

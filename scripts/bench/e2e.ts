@@ -97,6 +97,9 @@ export async function runEndToEnd(args: string[]): Promise<void> {
   const settings = { ...(quick ? QUICK : FULL) };
   const streamsArg = args.find((a) => a.startsWith("--streams="));
   if (streamsArg) settings.pacedStreams = Math.max(1, Math.min(2000, Number(streamsArg.split("=")[1]) || settings.pacedStreams));
+  // A cap on the gateway's V8 old space (MB), as an operator would set it in a container: RSS then shows the live set plus less headroom.
+  const heapArg = args.find((a) => a.startsWith("--gateway-heap-mb="));
+  const gatewayHeapMb = heapArg ? Math.max(64, Math.min(65536, Math.floor(Number(heapArg.split("=")[1])) || 0)) : undefined;
   const profile = args.includes("--profile");
   const profileDir = profile ? path.join(root, ".bench", `profiles-${new Date().toISOString().replace(/[:.]/g, "-")}`) : undefined;
   if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
@@ -106,7 +109,13 @@ export async function runEndToEnd(args: string[]): Promise<void> {
 
   const sessionCap = Math.max(SESSION_CAP, settings.pacedStreams);
   log(`starting the stack (gateway session cap ${sessionCap} per model)…`);
-  const stack = await startStack({ sessionCap, directSessions: SESSION_CAP, profileDir, log });
+  const stack = await startStack({
+    sessionCap,
+    directSessions: SESSION_CAP,
+    profileDir,
+    log,
+    gatewayNodeFlags: gatewayHeapMb ? [`--max-old-space-size=${gatewayHeapMb}`] : [],
+  });
   let stopped = false;
   const stop = async () => {
     if (!stopped) {
@@ -116,7 +125,7 @@ export async function runEndToEnd(args: string[]): Promise<void> {
   };
   process.once("SIGINT", () => void stop().then(() => process.exit(130)));
   try {
-    await measure(stack, settings, { quick, loadBefore, started, sessionCap });
+    await measure(stack, settings, { command: `npm run bench${args.length > 0 ? ` -- ${args.join(" ")}` : ""}`, loadBefore, started, sessionCap });
   } finally {
     await stop();
   }
@@ -133,7 +142,7 @@ export async function runEndToEnd(args: string[]): Promise<void> {
   }
 }
 
-async function measure(stack: Stack, settings: Settings, info: { quick: boolean; loadBefore: number[]; started: number; sessionCap: number }): Promise<void> {
+async function measure(stack: Stack, settings: Settings, info: { command: string; loadBefore: number[]; started: number; sessionCap: number }): Promise<void> {
   const log = (message: string) => console.error(`[bench] ${message}`);
   const gatewayAuth = { authorization: `Bearer ${stack.gateway.apiKey}` };
   const gatewayPids = () => processTree(stack.gateway.pid);
@@ -243,7 +252,7 @@ function printTable(
   targets: Target[],
   results: Map<TargetKey, Results>,
   settings: Settings,
-  info: { quick: boolean; loadBefore: number[]; started: number; sessionCap: number; chunksPerStream: number; stack: Stack },
+  info: { command: string; loadBefore: number[]; started: number; sessionCap: number; chunksPerStream: number; stack: Stack },
 ): void {
   const direct = results.get("direct")!;
   const base = {
@@ -359,7 +368,7 @@ function printTable(
   console.log("");
   console.log(`Streamed CPU per chunk, gateway + provider processes together: ${fmt(g.streamCpuMs / Math.max(1, g.streamChunks), 3)} ms (${g.streamChunks} chunks, per-request work included).`);
   console.log(
-    `How it was made: ${info.quick ? "npm run bench -- --quick" : "npm run bench"}, ${new Date().toISOString()}; ${cpu.length} × ${cpu[0]?.model.trim() ?? "?"}, ` +
+    `How it was made: ${info.command}, ${new Date().toISOString()}; ${cpu.length} × ${cpu[0]?.model.trim() ?? "?"}, ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, node ${process.version}; load average ${info.loadBefore.map((l) => l.toFixed(1)).join(" ")} before, ` +
       `${loadAfter.map((l) => l.toFixed(1)).join(" ")} after (a load far above ${cpu.length} means a shared, busy machine: absolute figures are noisy, ratios within the run hold better).`,
   );
