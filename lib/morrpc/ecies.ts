@@ -82,7 +82,6 @@ export function eciesDecrypt(privateKey: BytesLike, ciphertext: Uint8Array): Uin
   return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
 }
 
-const HEX_EVEN = /^(?:[0-9a-fA-F]{2})*$/;
 
 /** lib.EncryptString: the ciphertext as lowercase hex WITHOUT 0x (the wire form of prompt results). */
 export function eciesEncryptToHex(recipientPublicKey: BytesLike, plaintext: Uint8Array | string, options?: EciesEncryptOptions): string {
@@ -91,7 +90,11 @@ export function eciesEncryptToHex(recipientPublicKey: BytesLike, plaintext: Uint
 
 /** lib.DecryptString: hex.DecodeString (no 0x allowed, either case) then decrypt to UTF-8. */
 export function eciesDecryptFromHex(privateKey: BytesLike, ciphertextHex: string): string {
-  if (!HEX_EVEN.test(ciphertextHex)) throw new MorRpcError("decrypt_failed", "ECIES: ciphertext is not plain even-length hex");
-  const plain = eciesDecrypt(privateKey, Buffer.from(ciphertextHex, "hex"));
+  // Node's hex decoder stops at the first character that is not hex (and drops an odd last digit):
+  // the ciphertext is plain even-length hex exactly when every character was decoded. (Cheaper
+  // than a regular expression over every reply.)
+  const ciphertext = Buffer.from(ciphertextHex, "hex");
+  if (ciphertext.length * 2 !== ciphertextHex.length) throw new MorRpcError("decrypt_failed", "ECIES: ciphertext is not plain even-length hex");
+  const plain = eciesDecrypt(privateKey, ciphertext);
   return Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength).toString("utf8");
 }
