@@ -4,7 +4,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { createKeccak, type IHasher } from "hash-wasm";
 import type { Address, Hex } from "viem";
 import { bytesToHex, toBytes, type BytesLike } from "./json";
-import { hasLowS, isValidPublicKey, recoverPublicKey, signDigest, verifyDigest } from "./secp";
+import { hasLowS, recoverPublicKey, signDigest, verifyDigest } from "./secp";
 
 const utf8 = new TextEncoder();
 
@@ -60,7 +60,7 @@ function signatureBytes(signature: BytesLike): Uint8Array | null {
 export function verifyMorRpcWithKey(signedJson: string, signature: BytesLike, publicKey: BytesLike): boolean {
   const sig = signatureBytes(signature);
   const pub = signatureBytes(publicKey);
-  if (sig === null || sig.length !== 65 || pub === null || !isValidPublicKey(pub)) return false;
+  if (sig === null || sig.length !== 65 || pub === null) return false;
   return verifyDigest(sig, morRpcDigest(signedJson), pub);
 }
 
