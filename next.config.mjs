@@ -6,10 +6,12 @@ import { register } from "tsx/esm/api";
 // left registered, it keeps Node's source maps on for the server's lifetime, so every chunk the
 // server loads later has its source map parsed and held (tens of MB of heap under `next start`),
 // and its loader thread sits in front of every later import.
+const sourceMapsEnabled = process.sourceMapsEnabled; // an operator's --enable-source-maps stays as it was
 const tsx = register({ namespace: "next-config" });
 const { env, assertWebAppEnv } = await tsx.import("./lib/env.ts", import.meta.url);
 const { STATIC_CONTENT_SECURITY_POLICY } = await tsx.import("./lib/http/content-security-policy.ts", import.meta.url);
 await tsx.unregister();
+if (typeof sourceMapsEnabled === "boolean") process.setSourceMapsEnabled(sourceMapsEnabled);
 const config = (() => {
   try {
     const parsed = env();

@@ -166,6 +166,8 @@ const ECONOMICS_TTL_MS = 60_000;
 const UPKEEP_CONCURRENCY = 8;
 /** Running usage records sent in one statement at most (the rest follow in the next). */
 const RUNNING_RECORDS_PER_STATEMENT = 200;
+/** Running usage records waiting for the database at most (it is stalled when this many wait). */
+const MAX_QUEUED_RUNNING_RECORDS = 10_000;
 /** Sessions that hold stake and a slot: everything not yet closed or failed. */
 const UNSETTLED = ["opening", "idle", "busy", "closing"];
 
@@ -437,34 +439,56 @@ export class SessionManager {
    * group commit: no added delay, and one statement per round trip instead of one per request).
    */
   private writeRunningUsage(lease: SessionLease, usage: UsageStart): void {
-    // Bounded by the requests running at once (each claim holds a session); a request id claims again only on failover, which replaces its entry.
+    // One entry per request running here (a failover of the same request replaces its entry). While
+    // the database stalls they wait, up to a bound; past it a request goes without its running record
+    // (its final record still lands through the usage writer).
+    if (this.runningRecords.size >= MAX_QUEUED_RUNNING_RECORDS && !this.runningRecords.has(usage.requestId)) {
+      this.o.log.error(`request ${usage.requestId}: its running usage record was not written: ${MAX_QUEUED_RUNNING_RECORDS} are waiting for the database`);
+      return;
+    }
     this.runningRecords.set(usage.requestId, { lease, usage });
-    this.writingRunningRecords ??= this.sendRunningRecords().finally(() => (this.writingRunningRecords = undefined));
+    this.sendRunningRecords();
   }
 
-  private async sendRunningRecords(): Promise<void> {
-    while (this.runningRecords.size > 0) {
-      const batch = [...this.runningRecords.values()].slice(0, RUNNING_RECORDS_PER_STATEMENT);
-      for (const { usage } of batch) this.runningRecords.delete(usage.requestId);
-      const rows = batch.map(
-        ({ lease, usage }) =>
-          // Typed here: VALUES takes its parameters as text.
-          Prisma.sql`(${usage.apiKeyId}::uuid, ${usage.requestId}::text, ${usage.endpoint}::text, ${usage.stream}::boolean, ${usage.model.slice(0, 200)}::text,
-            ${lease.session.provider.toLowerCase()}::text, ${lease.session.sessionId.toLowerCase()}::text, ${usage.startedAt}::timestamptz)`,
-      );
+  /**
+   * Starts the sender unless it is running. The flag is cleared inside the sender, after its last
+   * look at the queue, so a record queued at any moment is either seen by the running sender or
+   * starts a new one (never left waiting for the next request).
+   */
+  private sendRunningRecords(): void {
+    if (this.writingRunningRecords) return;
+    // The loop starts in a later microtask, so the flag is always set before the loop can clear it.
+    this.writingRunningRecords = Promise.resolve().then(async () => {
       try {
-        // As runningUsage writes it: a key deleted since it was verified gets no record; a finished record is never touched.
-        await this.o.db.$executeRaw`
-          INSERT INTO usage_records (id, api_key_id, request_id, endpoint, stream, model, provider_address, session_id, duration_ms, status, instance_id, created_at)
-          SELECT gen_random_uuid(), v.api_key_id, v.request_id, v.endpoint, v.stream, v.model, v.provider_address, v.session_id, 0, 'running', ${this.o.instanceId}, v.created_at
-          FROM (VALUES ${Prisma.join(rows)}) AS v(api_key_id, request_id, endpoint, stream, model, provider_address, session_id, created_at)
-          WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = v.api_key_id)
-          ON CONFLICT (request_id) DO UPDATE SET provider_address = EXCLUDED.provider_address, session_id = EXCLUDED.session_id
-          WHERE usage_records.status = 'running'`;
-      } catch (error) {
-        // The requests' final records still land through the usage writer.
-        this.o.log.error(`${batch.length} running usage record(s) not written (requests ${batch.map((b) => b.usage.requestId).join(", ")}): ${(error as Error).message}`);
+        while (this.runningRecords.size > 0) await this.sendRunningBatch();
+      } finally {
+        this.writingRunningRecords = undefined;
       }
+    });
+  }
+
+  private async sendRunningBatch(): Promise<void> {
+    // Sorted by request id, as the usage writer's batches are: two upserts of the same rows always lock them in the same order.
+    const batch = [...this.runningRecords.values()].slice(0, RUNNING_RECORDS_PER_STATEMENT).sort((a, b) => (a.usage.requestId < b.usage.requestId ? -1 : a.usage.requestId > b.usage.requestId ? 1 : 0));
+    for (const { usage } of batch) this.runningRecords.delete(usage.requestId);
+    const rows = batch.map(
+      ({ lease, usage }) =>
+        // Typed here: VALUES takes its parameters as text.
+        Prisma.sql`(${usage.apiKeyId}::uuid, ${usage.requestId}::text, ${usage.endpoint}::text, ${usage.stream}::boolean, ${usage.model.slice(0, 200)}::text,
+          ${lease.session.provider.toLowerCase()}::text, ${lease.session.sessionId.toLowerCase()}::text, ${usage.startedAt}::timestamptz)`,
+    );
+    try {
+      // As runningUsage writes it: a key deleted since it was verified gets no record; a finished record is never touched.
+      await this.o.db.$executeRaw`
+        INSERT INTO usage_records (id, api_key_id, request_id, endpoint, stream, model, provider_address, session_id, duration_ms, status, instance_id, created_at)
+        SELECT gen_random_uuid(), v.api_key_id, v.request_id, v.endpoint, v.stream, v.model, v.provider_address, v.session_id, 0, 'running', ${this.o.instanceId}, v.created_at
+        FROM (VALUES ${Prisma.join(rows)}) AS v(api_key_id, request_id, endpoint, stream, model, provider_address, session_id, created_at)
+        WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = v.api_key_id)
+        ON CONFLICT (request_id) DO UPDATE SET provider_address = EXCLUDED.provider_address, session_id = EXCLUDED.session_id
+        WHERE usage_records.status = 'running'`;
+    } catch (error) {
+      // The requests' final records still land through the usage writer.
+      this.o.log.error(`${batch.length} running usage record(s) not written (requests ${batch.map((b) => b.usage.requestId).join(", ")}): ${(error as Error).message}`);
     }
   }
 

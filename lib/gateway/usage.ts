@@ -186,7 +186,8 @@ export class UsageWriter {
  * record already finished is left alone (a retried batch, or a duplicate request id).
  */
 async function writeUsageRecords(db: Db, batch: UsageEntry[]): Promise<void> {
-  const rows = batch.map(
+  // In request id order, as the session pool's running records are: two upserts of the same rows lock them in the same order, never a deadlock.
+  const rows = [...batch].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0)).map(
     (e) => Prisma.sql`(gen_random_uuid(), ${e.apiKeyId}::uuid, ${e.requestId}, ${e.endpoint}, ${e.stream}, ${e.model}, ${e.providerAddress ?? null},
       ${e.sessionId ?? null}, ${e.promptTokens}::int, ${e.completionTokens}::int, ${e.ttftMs ?? null}::int, ${e.durationMs}::int, ${e.status}, ${e.errorCode ?? null})`,
   );

@@ -57,7 +57,7 @@ describe("ECIES (go-ethereum AES-128-CTR / HMAC-SHA256)", () => {
     compressedPrefix[0] = 0x02;
     expect(() => eciesDecrypt(recipient, compressedPrefix)).toThrowError(/uncompressed/);
     const hex = Buffer.from(ct).toString("hex");
-    for (const bad of [`0x${hex}`, `0X${hex}`, hex.slice(0, -1), `${hex}0`, `${hex.slice(0, 10)}zz${hex.slice(12)}`, `${hex.slice(0, -2)}g0`, ` ${hex}`, `${hex.slice(0, -2)}é1`]) {
+    for (const bad of [`0x${hex}`, `0X${hex}`, hex.slice(0, -1), `${hex}0`, `${hex.slice(0, 10)}zz${hex.slice(12)}`, `${hex.slice(0, -2)}g0`, ` ${hex}`, `${hex.slice(0, -2)}é1`, `${hex.slice(0, -2)}š1`, `${hex.slice(0, -2)}\u0130a`]) {
       expect(() => eciesDecryptFromHex(recipient, bad), bad.slice(-6)).toThrowError(/plain even-length hex/);
     }
     expect(eciesDecryptFromHex(recipient, hex.toUpperCase())).toBe("x");

@@ -90,11 +90,12 @@ export function eciesEncryptToHex(recipientPublicKey: BytesLike, plaintext: Uint
 
 /** lib.DecryptString: hex.DecodeString (no 0x allowed, either case) then decrypt to UTF-8. */
 export function eciesDecryptFromHex(privateKey: BytesLike, ciphertextHex: string): string {
-  // Node's hex decoder stops at the first character that is not hex (and drops an odd last digit):
-  // the ciphertext is plain even-length hex exactly when every character was decoded. (Cheaper
-  // than a regular expression over every reply.)
+  // For ASCII text, Node's hex decoder stops at the first character that is not hex (and drops an
+  // odd last digit): the ciphertext is plain even-length hex exactly when the text is ASCII and
+  // every character was decoded. (The decoder reads a character above U+00FF by its low byte, so
+  // "š" would pass as "a": hence the ASCII check. Cheaper than a regular expression over every reply.)
   const ciphertext = Buffer.from(ciphertextHex, "hex");
-  if (ciphertext.length * 2 !== ciphertextHex.length) throw new MorRpcError("decrypt_failed", "ECIES: ciphertext is not plain even-length hex");
+  if (ciphertext.length * 2 !== ciphertextHex.length || Buffer.byteLength(ciphertextHex, "utf8") !== ciphertextHex.length) throw new MorRpcError("decrypt_failed", "ECIES: ciphertext is not plain even-length hex");
   const plain = eciesDecrypt(privateKey, ciphertext);
   return Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength).toString("utf8");
 }

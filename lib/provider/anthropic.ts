@@ -108,9 +108,9 @@ export async function* callAnthropic(
   const request = toAnthropicRequest(model, payload);
   const headers: Record<string, string> = { "content-type": "application/json", "anthropic-version": ANTHROPIC_VERSION };
   if (model.apiKey) headers["x-api-key"] = model.apiKey;
-  const { status, contentType, body } = await postUpstream(model.apiUrl, headers, request, signal);
+  const { status, body } = await postUpstream(model.apiUrl, headers, request, signal);
   if (status !== 200) throw anthropicError(status, await readErrorBody(body, status));
-  if (request.stream !== true || contentType !== "text/event-stream") {
+  if (request.stream !== true) {
     yield { kind: "response", data: fromAnthropicResponse(await readJsonResponse(body), model) };
     return;
   }

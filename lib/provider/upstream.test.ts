@@ -73,7 +73,7 @@ describe("callUpstream: what an upstream sends is bounded", () => {
       res.write(`data: ${JSON.stringify(chunk("ok"))}\n\n`);
       res.end(`data: "${"a".repeat(17 * MiB)}`);
     });
-    await expect(collect(model, true)).rejects.toThrow(/over 16777216 bytes/);
+    await expect(collect(model, true)).rejects.toThrow(/over 16777216 characters/);
   });
 
   it("a whole response over 16 MiB fails the call", async () => {
@@ -110,5 +110,29 @@ describe("callUpstream: what an upstream sends is bounded", () => {
       res.end();
     });
     expect(await collect(model, true)).toEqual([{ kind: "chunk", data: chunk(text) }, { kind: "done" }]);
+  });
+});
+
+describe("callUpstream: redirects", () => {
+  it("follows a 307 / 308 with the same method and body, as fetch and the Go node's client do", async () => {
+    const seen: string[] = [];
+    const model = await upstream((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c));
+      req.on("end", () => {
+        seen.push(`${req.method} ${req.url} ${JSON.parse(body).model}`);
+        if (req.url === "/v1/chat/completions") {
+          res.writeHead(307, { location: "/moved/chat/completions" }).end();
+        } else if (req.url === "/moved/chat/completions") {
+          res.writeHead(308, { location: "/final/chat/completions" }).end();
+        } else {
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ choices: [{ message: { content: "moved" } }] }));
+        }
+      });
+    });
+    const out: UpstreamEvent[] = [];
+    for await (const event of callUpstream(model, "chat", { messages: [] }, { signal: AbortSignal.timeout(10_000) })) out.push(event);
+    expect(out).toEqual([{ kind: "response", data: { choices: [{ message: { content: "moved" } }] } }]);
+    expect(seen).toEqual(["POST /v1/chat/completions m", "POST /moved/chat/completions m", "POST /final/chat/completions m"]);
   });
 });

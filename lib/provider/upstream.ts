@@ -3,7 +3,7 @@
 // `claudeai`: Anthropic's Messages API, translated (./anthropic.ts).
 import { STATUS_CODES } from "node:http";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { request, type Dispatcher } from "undici";
+import { Agent, interceptors, request, type Dispatcher } from "undici";
 import { callAnthropic } from "./anthropic";
 import { upstreamUrl, type ModelConfig, type UpstreamKind } from "./models-config";
 
@@ -37,12 +37,20 @@ export interface UpstreamCallOptions {
 type Body = Dispatcher.ResponseData["body"];
 
 /**
+ * Our own connection pool: the global dispatcher may be Node's bundled undici (once anything in the
+ * process has called fetch), whose handler interface this undici's interceptors do not speak
+ * ("invalid onError method"). Redirects are followed as fetch (and the Go node's http.Client)
+ * follows them, at most 5; credentials are dropped on a cross-origin one.
+ */
+const upstreamDispatcher = new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
+
+/**
  * POSTs JSON to an upstream with undici's request rather than fetch: no WHATWG
  * Request/Response/streams per call and per chunk (fetch was about a fifth of the provider's CPU
  * under load). The caller reads or destroys the body.
  */
 export async function postUpstream(url: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal): Promise<{ status: number; contentType?: string; body: Body }> {
-  const response = await request(url, { method: "POST", headers, body: JSON.stringify(payload), signal });
+  const response = await request(url, { method: "POST", headers, body: JSON.stringify(payload), signal, dispatcher: upstreamDispatcher });
   const header = response.headers["content-type"];
   const contentType = (Array.isArray(header) ? header[0] : header)?.split(";")[0].trim().toLowerCase();
   return { status: response.statusCode, contentType, body: response.body };
@@ -79,7 +87,7 @@ async function readTextBounded(body: Body, max: number, orThrow = false): Promis
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** The server-sent events of a body, each at most 16 MiB; the body is destroyed when the caller stops early. */
+/** The server-sent events of a body, each at most 16 Mi characters; the body is destroyed when the caller stops early. */
 export async function* serverSentEvents(body: Body): AsyncGenerator<EventSourceMessage> {
   const events: EventSourceMessage[] = [];
   let tooBig = false;
@@ -92,7 +100,7 @@ export async function* serverSentEvents(body: Body): AsyncGenerator<EventSourceM
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       parser.feed(decoder.decode(chunk, { stream: true }));
-      if (tooBig) throw new Error(`the upstream sent an event over ${MAX_RESPONSE_BYTES} bytes`);
+      if (tooBig) throw new Error(`the upstream sent an event over ${MAX_RESPONSE_BYTES} characters`);
       // Taken as a batch: an event yielded is no longer held here while the caller works on it.
       for (const event of events.splice(0)) yield event;
     }

@@ -99,7 +99,10 @@ export async function runEndToEnd(args: string[]): Promise<void> {
   if (streamsArg) settings.pacedStreams = Math.max(1, Math.min(2000, Number(streamsArg.split("=")[1]) || settings.pacedStreams));
   // A cap on the gateway's V8 old space (MB), as an operator would set it in a container: RSS then shows the live set plus less headroom.
   const heapArg = args.find((a) => a.startsWith("--gateway-heap-mb="));
-  const gatewayHeapMb = heapArg ? Math.max(64, Math.min(65536, Math.floor(Number(heapArg.split("=")[1])) || 0)) : undefined;
+  const gatewayHeapMb = heapArg ? Number(heapArg.split("=")[1]) : undefined;
+  if (gatewayHeapMb !== undefined && !(Number.isInteger(gatewayHeapMb) && gatewayHeapMb >= 128 && gatewayHeapMb <= 65536)) {
+    throw new Error(`--gateway-heap-mb must be a whole number of MB from 128 to 65536, not ${heapArg!.split("=")[1]}`);
+  }
   const profile = args.includes("--profile");
   const profileDir = profile ? path.join(root, ".bench", `profiles-${new Date().toISOString().replace(/[:.]/g, "-")}`) : undefined;
   if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
