@@ -48,6 +48,8 @@ interface Results {
   pacedOk?: number;
   pacedTotal?: number;
   pacedRssMb?: number;
+  /** How long the whole paced streams took, p50 / p99 (ms): at 10 chunks/s a stream of N chunks takes about (N − 1) × 100 ms. */
+  pacedDurationMs?: [number, number];
   peakRssMb?: number;
 }
 
@@ -240,6 +242,8 @@ async function measure(stack: Stack, settings: Settings, info: { command: string
     r.pacedOk = samples.filter((s) => s.ok && s.chunks === expected).length;
     r.pacedTotal = samples.length;
     r.pacedRssMb = rss;
+    const whole = samples.filter((s) => s.ok && s.chunks === expected).map((s) => s.totalMs);
+    r.pacedDurationMs = [percentile(whole, 50), percentile(whole, 99)];
     const bad = samples.find((s) => !(s.ok && s.chunks === expected));
     if (bad && r.errors.length < 5) r.errors.push(`paced stream: ${bad.error ?? `${bad.chunks} of ${expected} chunks`}`);
   }
@@ -370,6 +374,15 @@ function printTable(
   const cpu = os.cpus();
   console.log("");
   console.log(`Streamed CPU per chunk, gateway + provider processes together: ${fmt(g.streamCpuMs / Math.max(1, g.streamChunks), 3)} ms (${g.streamChunks} chunks, per-request work included).`);
+  const paced = targets.filter((t) => results.get(t.key)!.pacedDurationMs);
+  if (paced.length > 0) {
+    const nominal = ((settings.pacedChunks - 1) * PACED_TOKEN_DELAY_MS) / 1000;
+    const durations = paced.map((t) => {
+      const [p50, p99] = results.get(t.key)!.pacedDurationMs!;
+      return `${t.label.split(" ")[0]} ${fmt(p50 / 1000, 2)} / ${fmt(p99 / 1000, 2)} s`;
+    });
+    console.log(`Paced streams, time to receive a whole stream p50 / p99 (about ${fmt(nominal, 1)} s at 10 chunks/s; longer means the chunks came slower): ${durations.join(", ")}.`);
+  }
   console.log(
     `How it was made: ${info.command}, ${new Date().toISOString()}; ${cpu.length} × ${cpu[0]?.model.trim() ?? "?"}, ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, node ${process.version}; load average ${info.loadBefore.map((l) => l.toFixed(1)).join(" ")} before, ` +
