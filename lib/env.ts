@@ -246,6 +246,11 @@ export function parseModelTimeouts(text: string): Map<string, ModelTimeouts> {
 
 export class EnvError extends Error {
   override name = "EnvError";
+
+  /** The variables' problems, one line each, as every entry point prints them. */
+  static of(lines: string[]): EnvError {
+    return new EnvError(`Invalid environment configuration (see .env.example):\n${lines.join("\n")}`);
+  }
 }
 
 /**
@@ -256,9 +261,7 @@ export class EnvError extends Error {
  */
 export function assertWebAppEnv(e: Env): void {
   if (e.CHAIN === "local" || e.APP_ORIGIN) return;
-  throw new EnvError(
-    `Invalid environment configuration (see .env.example):\n  APP_ORIGIN: must be set on CHAIN=${e.CHAIN} (the site's public origin, e.g. https://portal.example): wallet sign-in is bound to it`,
-  );
+  throw EnvError.of([`  APP_ORIGIN: must be set on CHAIN=${e.CHAIN} (the site's public origin, e.g. https://portal.example): wallet sign-in is bound to it`]);
 }
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
@@ -267,7 +270,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = checked.safeParse(cleaned);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
-    throw new EnvError(`Invalid environment configuration (see .env.example):\n${lines.join("\n")}`);
+    throw EnvError.of(lines);
   }
   return result.data;
 }

@@ -38,6 +38,7 @@ import { mapBounded } from "@/lib/map-bounded";
 import { ApiError } from "./errors";
 import type { GatewayModel, ModelDirectory, RankedOffer } from "./models";
 import { TxQueue } from "./tx-queue";
+import { byRequestId } from "./usage";
 
 export interface GatewayLog {
   info(message: string): void;
@@ -468,8 +469,7 @@ export class SessionManager {
   }
 
   private async sendRunningBatch(): Promise<void> {
-    // Sorted by request id, as the usage writer's batches are: two upserts of the same rows always lock them in the same order.
-    const batch = [...this.runningRecords.values()].slice(0, RUNNING_RECORDS_PER_STATEMENT).sort((a, b) => (a.usage.requestId < b.usage.requestId ? -1 : a.usage.requestId > b.usage.requestId ? 1 : 0));
+    const batch = [...this.runningRecords.values()].slice(0, RUNNING_RECORDS_PER_STATEMENT).sort((a, b) => byRequestId(a.usage.requestId, b.usage.requestId));
     for (const { usage } of batch) this.runningRecords.delete(usage.requestId);
     const rows = batch.map(
       ({ lease, usage }) =>
@@ -478,14 +478,9 @@ export class SessionManager {
           ${lease.session.provider.toLowerCase()}::text, ${lease.session.sessionId.toLowerCase()}::text, ${usage.startedAt}::timestamptz)`,
     );
     try {
-      // As runningUsage writes it: a key deleted since it was verified gets no record; a finished record is never touched.
-      await this.o.db.$executeRaw`
-        INSERT INTO usage_records (id, api_key_id, request_id, endpoint, stream, model, provider_address, session_id, duration_ms, status, instance_id, created_at)
-        SELECT gen_random_uuid(), v.api_key_id, v.request_id, v.endpoint, v.stream, v.model, v.provider_address, v.session_id, 0, 'running', ${this.o.instanceId}, v.created_at
-        FROM (VALUES ${Prisma.join(rows)}) AS v(api_key_id, request_id, endpoint, stream, model, provider_address, session_id, created_at)
-        WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = v.api_key_id)
-        ON CONFLICT (request_id) DO UPDATE SET provider_address = EXCLUDED.provider_address, session_id = EXCLUDED.session_id
-        WHERE usage_records.status = 'running'`;
+      await this.o.db.$executeRaw(
+        this.insertRunningRecords(Prisma.sql`(VALUES ${Prisma.join(rows)}) AS v(api_key_id, request_id, endpoint, stream, model, provider_address, session_id, created_at)`),
+      );
     } catch (error) {
       // The requests' final records still land through the usage writer.
       this.o.log.error(`${batch.length} running usage record(s) not written (requests ${batch.map((b) => b.usage.requestId).join(", ")}): ${(error as Error).message}`);
@@ -573,21 +568,31 @@ export class SessionManager {
 
   /**
    * The part of a claim statement (after a `claimed` CTE returning session_id and
-   * provider_address) that writes the request's usage record as running. A failover claim of the
-   * same request moves its running record to the new session; a finished record is never touched.
+   * provider_address) that writes the request's usage record as running.
    */
   private runningUsage(usage: UsageStart | undefined): Prisma.Sql {
     if (!usage) return Prisma.sql`no_usage AS (SELECT 1)`;
-    return Prisma.sql`usage AS (
-        INSERT INTO usage_records (id, api_key_id, request_id, endpoint, stream, model, provider_address, session_id, duration_ms, status, instance_id, created_at)
-        SELECT gen_random_uuid(), ${usage.apiKeyId}::uuid, ${usage.requestId}, ${usage.endpoint}, ${usage.stream}, ${usage.model.slice(0, 200)},
-          claimed.provider_address, claimed.session_id, 0, 'running', ${this.o.instanceId}, ${usage.startedAt}
-        FROM claimed
-        -- A key deleted since it was verified must not fail the claim (the record's key would be missing).
-        WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = ${usage.apiKeyId}::uuid)
-        ON CONFLICT (request_id) DO UPDATE SET provider_address = EXCLUDED.provider_address, session_id = EXCLUDED.session_id
-        WHERE usage_records.status = 'running'
-      )`;
+    return Prisma.sql`usage AS (${this.insertRunningRecords(
+      Prisma.sql`(SELECT ${usage.apiKeyId}::uuid AS api_key_id, ${usage.requestId}::text AS request_id, ${usage.endpoint}::text AS endpoint,
+        ${usage.stream}::boolean AS stream, ${usage.model.slice(0, 200)}::text AS model, claimed.provider_address, claimed.session_id,
+        ${usage.startedAt}::timestamptz AS created_at FROM claimed) AS v`,
+    )})`;
+  }
+
+  /**
+   * Writes running usage records from `source`, a relation `v` of (api_key_id, request_id,
+   * endpoint, stream, model, provider_address, session_id, created_at). A key deleted since it was
+   * verified gets no record (and must not fail a claim: the record's key would be missing). A
+   * request's failover moves its running record to the new session; a finished record is never touched.
+   */
+  private insertRunningRecords(source: Prisma.Sql): Prisma.Sql {
+    return Prisma.sql`
+      INSERT INTO usage_records (id, api_key_id, request_id, endpoint, stream, model, provider_address, session_id, duration_ms, status, instance_id, created_at)
+      SELECT gen_random_uuid(), v.api_key_id, v.request_id, v.endpoint, v.stream, v.model, v.provider_address, v.session_id, 0, 'running', ${this.o.instanceId}, v.created_at
+      FROM ${source}
+      WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = v.api_key_id)
+      ON CONFLICT (request_id) DO UPDATE SET provider_address = EXCLUDED.provider_address, session_id = EXCLUDED.session_id
+      WHERE usage_records.status = 'running'`;
   }
 
   private holdSignal(): AbortSignal {

@@ -182,12 +182,19 @@ export class UsageWriter {
 }
 
 /**
+ * The order in which usage records are upserted, here and by the session pool's running records:
+ * two statements that touch the same rows lock them in the same order, so they never deadlock.
+ */
+export function byRequestId(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
  * Inserts finished records, or completes the "running" record their request's claim wrote. A
  * record already finished is left alone (a retried batch, or a duplicate request id).
  */
 async function writeUsageRecords(db: Db, batch: UsageEntry[]): Promise<void> {
-  // In request id order, as the session pool's running records are: two upserts of the same rows lock them in the same order, never a deadlock.
-  const rows = [...batch].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0)).map(
+  const rows = [...batch].sort((a, b) => byRequestId(a.requestId, b.requestId)).map(
     (e) => Prisma.sql`(gen_random_uuid(), ${e.apiKeyId}::uuid, ${e.requestId}, ${e.endpoint}, ${e.stream}, ${e.model}, ${e.providerAddress ?? null},
       ${e.sessionId ?? null}, ${e.promptTokens}::int, ${e.completionTokens}::int, ${e.ttftMs ?? null}::int, ${e.durationMs}::int, ${e.status}, ${e.errorCode ?? null})`,
   );

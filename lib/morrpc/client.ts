@@ -39,14 +39,9 @@ export interface ConsumerKey {
   privateKey: BytesLike;
 }
 
-/** The consumer's private key as bytes (every call signs with it and opens replies with it). */
-function userKey(privateKey: BytesLike): Uint8Array {
-  return toBytes(privateKey);
-}
-
 /** The key with its address and public key: for session.request only (deriving them costs a point multiplication, so not per prompt). */
 function userIdentity(privateKey: BytesLike): { key: Uint8Array; address: Address; publicKey: Hex } {
-  const key = userKey(privateKey);
+  const key = toBytes(privateKey);
   const pub = publicKeyFromPrivate(key, false);
   return { key, address: publicKeyToAddress(pub), publicKey: bytesToHex(pub) };
 }
@@ -108,7 +103,7 @@ export async function pingProvider(
   consumer: ConsumerKey,
   options: ProviderCallOptions = {},
 ): Promise<{ version?: string; latencyMs: number }> {
-  const key = userKey(consumer.privateKey);
+  const key = toBytes(consumer.privateKey);
   const started = performance.now();
   const nonce = newPingNonce();
   const pong = await callOnce(endpoint, "network.ping", signParams("network.ping", { nonce }, key), key, options);
@@ -179,7 +174,7 @@ export async function* promptProvider(
   consumer: ConsumerKey,
   options: ProviderCallOptions = {},
 ): AsyncGenerator<PromptReply> {
-  const key = userKey(consumer.privateKey);
+  const key = toBytes(consumer.privateKey);
   const unsigned: Unsigned<ParamsOf<"session.prompt">> = {
     sessionId: prompt.sessionId,
     prompt: JSON.stringify(prompt.request),
@@ -218,7 +213,7 @@ export async function fetchSessionReport(
   consumer: ConsumerKey,
   options: ProviderCallOptions = {},
 ): Promise<{ report: Hex; signedReport: Hex }> {
-  const key = userKey(consumer.privateKey);
+  const key = toBytes(consumer.privateKey);
   const params = signParams("session.report", { sessionId: request.sessionId.toLowerCase(), timestamp: Date.now() }, key);
   const result = await callOnce(endpoint, "session.report", params, key, options, request.providerPubKey);
   if (request.providerPubKey !== undefined && !verifyResult("session.report", result, request.providerPubKey)) {

@@ -82,7 +82,6 @@ export function eciesDecrypt(privateKey: BytesLike, ciphertext: Uint8Array): Uin
   return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
 }
 
-
 /** lib.EncryptString: the ciphertext as lowercase hex WITHOUT 0x (the wire form of prompt results). */
 export function eciesEncryptToHex(recipientPublicKey: BytesLike, plaintext: Uint8Array | string, options?: EciesEncryptOptions): string {
   return Buffer.from(eciesEncrypt(recipientPublicKey, plaintext, options)).toString("hex");

@@ -62,10 +62,6 @@ export function publicKeyFromPrivate(privateKey: Uint8Array, compressed = false)
   return secp.publicKeyCreate(privateKey, compressed);
 }
 
-export function isValidPublicKey(publicKey: Uint8Array): boolean {
-  return (publicKey.length === 33 || publicKey.length === 65) && secp.publicKeyVerify(publicKey);
-}
-
 /** go-ethereum crypto.Sign: RFC 6979, low-S, 65 bytes r‖s‖v with v ∈ {0,1}. */
 export function signDigest(digest: Uint8Array, privateKey: Uint8Array): Uint8Array {
   const { signature, recid } = secp.ecdsaSign(digest, privateKey);
