@@ -53,8 +53,8 @@ export const config = {
   matcher: [
     "/api/v1/models/:path*",
     {
-      // Every path but /api, Next.js's own files and the favicon: the pages.
-      source: "/((?!api/|api$|_next/|favicon\\.ico).*)",
+      // Every path but /api, Next.js's own files and the site's icon: the pages.
+      source: "/((?!api/|api$|_next/|favicon\\.ico|icon\\.svg).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

@@ -134,3 +134,17 @@ test("a request through the API shows in the status page's session pool", async 
   await expect(page.getByTestId("pool-totals")).not.toContainText(/MOR staked in open sessions\s*0 MOR/);
   await screenshots(page, "status-with-pool");
 });
+
+test("the site's pages load with no failed request, and the browser's icon is the site's own", async ({ page }) => {
+  const failed: string[] = [];
+  page.on("response", (response) => {
+    if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+  });
+  for (const path of ["/", "/models", "/docs", "/status"]) {
+    await page.goto(path, { waitUntil: "networkidle" });
+    const icon = await page.locator('link[rel~="icon"]').first().getAttribute("href");
+    expect(icon, `${path} names an icon`).toBeTruthy();
+    expect((await page.request.get(icon!)).status(), `${path}'s icon`).toBe(200);
+  }
+  expect(failed).toEqual([]);
+});
